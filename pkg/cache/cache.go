@@ -1,0 +1,150 @@
+// Package cache is a byte-bounded in-memory LRU cache with optional per-entry expiry and
+// singleflight loading. It starts no goroutines: expired entries are dropped when touched
+// or evicted by newer ones.
+package cache
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Sized is implemented by values that know their approximate size in bytes.
+type Sized interface{ Size() int64 }
+
+// entryOverhead approximates the bookkeeping bytes of one entry (list element, map slot).
+const entryOverhead = 96
+
+type entry struct {
+	key     string
+	value   any
+	size    int64
+	expires time.Time // zero: never
+}
+
+// Cache holds values up to a byte bound; the least recently used go first.
+type Cache struct {
+	mu      sync.Mutex
+	max     int64
+	used    int64
+	ll      *list.List
+	items   map[string]*list.Element
+	group   singleflight.Group
+	now     func() time.Time
+	hits    uint64
+	misses  uint64
+	evicted uint64
+}
+
+// New returns a cache that never holds more than maxBytes of accounted size.
+func New(maxBytes int64) *Cache {
+	return &Cache{max: maxBytes, ll: list.New(), items: map[string]*list.Element{}, now: time.Now}
+}
+
+// Stats are counters for tests, benchmarks and the health check.
+type Stats struct {
+	Entries               int
+	Bytes, MaxBytes       int64
+	Hits, Misses, Evicted uint64
+}
+
+// Stats reports the current occupancy and counters.
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Entries: c.ll.Len(), Bytes: c.used, MaxBytes: c.max, Hits: c.hits, Misses: c.misses, Evicted: c.evicted}
+}
+
+// Get returns the value for key if present and not expired.
+func (c *Cache) Get(key string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		c.misses++
+		return nil, false
+	}
+	e := el.Value.(*entry)
+	if !e.expires.IsZero() && c.now().After(e.expires) {
+		c.remove(el)
+		c.misses++
+		return nil, false
+	}
+	c.ll.MoveToFront(el)
+	c.hits++
+	return e.value, true
+}
+
+// Set stores value under key for ttl (0: until evicted). Values larger than a quarter of
+// the bound are not stored, so one huge value cannot flush the cache.
+func (c *Cache) Set(key string, value any, ttl time.Duration) {
+	size := sizeOf(value) + int64(len(key)) + entryOverhead
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.remove(el)
+	}
+	if size > c.max/4 {
+		return
+	}
+	e := &entry{key: key, value: value, size: size}
+	if ttl > 0 {
+		e.expires = c.now().Add(ttl)
+	}
+	c.items[key] = c.ll.PushFront(e)
+	c.used += size
+	for c.used > c.max {
+		c.remove(c.ll.Back())
+		c.evicted++
+	}
+}
+
+func (c *Cache) remove(el *list.Element) {
+	e := el.Value.(*entry)
+	c.ll.Remove(el)
+	delete(c.items, e.key)
+	c.used -= e.size
+}
+
+// Load returns the cached value for key, or calls load once for all concurrent callers of
+// the same key and caches its result for ttl when store says so. Errors are never cached.
+func (c *Cache) Load(ctx context.Context, key string, ttl time.Duration,
+	load func(ctx context.Context) (value any, store bool, err error)) (any, error) {
+	if v, ok := c.Get(key); ok {
+		return v, nil
+	}
+	ch := c.group.DoChan(key, func() (any, error) {
+		if v, ok := c.Get(key); ok {
+			return v, nil
+		}
+		v, store, err := load(context.WithoutCancel(ctx))
+		if err == nil && store {
+			c.Set(key, v, ttl)
+		}
+		return v, err
+	})
+	select {
+	case r := <-ch:
+		return r.Val, r.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func sizeOf(v any) int64 {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case Sized:
+		return x.Size()
+	case []byte:
+		return int64(len(x)) + 24
+	case string:
+		return int64(len(x)) + 16
+	default:
+		return 64
+	}
+}

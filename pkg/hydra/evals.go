@@ -1,0 +1,229 @@
+package hydra
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
+)
+
+// maxEvalPages bounds a walk through a jobset's evaluations (20 per page).
+const maxEvalPages = 500
+
+// evalInfo is what is kept of an evaluation: never its member list.
+type evalInfo struct {
+	query.Eval
+	nixExprInput string
+}
+
+func (e *evalInfo) Size() int64 {
+	n := int64(160 + len(e.Revision) + len(e.Flake))
+	for _, in := range e.Inputs {
+		n += int64(len(in.Name)+len(in.Type)+len(in.URI)+len(in.Revision)+len(in.Value)) + 80
+	}
+	return n
+}
+
+// walkEvals reads /jobset/P/J/evals page by page, newest first, calling visit for each
+// eval until visit returns false, the pages end, or maxEvalPages were read.
+func (s *Source) walkEvals(ctx context.Context, project, jobset string, visit func(ev apiEval) bool) ([]string, error) {
+	var reqs []string
+	for page := 1; page <= maxEvalPages; page++ {
+		p := fmt.Sprintf("%s/evals?page=%d", jobsetPath(project, jobset), page)
+		reqs = append(reqs, "GET "+s.c.URL(p))
+		var pg apiEvalPage
+		if err := s.c.GetJSON(ctx, p, &pg); err != nil {
+			return reqs, err
+		}
+		for _, ev := range pg.Evals {
+			if !visit(ev) {
+				return reqs, nil
+			}
+		}
+		if pg.Next == "" || len(pg.Evals) == 0 {
+			return reqs, nil
+		}
+	}
+	return reqs, fmt.Errorf("stopped after %d pages of evaluations", maxEvalPages)
+}
+
+// Origins finds the evaluation that introduced each build (the oldest eval listing it) and
+// its commit, by walking the jobset's evaluations back to the oldest build's queue time.
+// Results are cached for good: a build's introducing eval never changes.
+func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.Build) (map[int64]query.Origin, error) {
+	out := map[int64]query.Origin{}
+	missing := map[int64]bool{}
+	var oldest time.Time
+	for _, b := range builds {
+		if v, ok := s.cache.Get(originKey(b.ID)); ok {
+			if o := v.(*origin); o.Eval != 0 {
+				out[b.ID] = o.Origin
+			}
+			continue
+		}
+		missing[b.ID] = true
+		if oldest.IsZero() || b.Timestamp.Before(oldest) {
+			oldest = b.Timestamp
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	found := map[int64]*evalInfo{}
+	var inputName string
+	var inputErr error
+	var inputOnce bool
+	_, err := s.walkEvals(ctx, job.Project, job.Jobset, func(ev apiEval) bool {
+		if !oldest.IsZero() && unix(ev.Timestamp).Before(oldest) {
+			return false // older than every build we look for: none can be in it
+		}
+		var info *evalInfo
+		for _, id := range ev.Builds {
+			if missing[id] {
+				if info == nil {
+					info = s.remember(ev)
+				}
+				found[id] = info // walking newest to oldest: the last seen is the introducing eval
+			}
+		}
+		return true
+	})
+	for id := range missing {
+		o := &origin{}
+		if info, ok := found[id]; ok {
+			if info.Revision == "" && !inputOnce {
+				inputOnce = true
+				inputName, inputErr = s.nixExprInput(ctx, job.Project, job.Jobset)
+			}
+			o.Origin = query.Origin{Eval: info.ID, Revision: pickRevision(info, inputName)}
+			out[id] = o.Origin
+		}
+		if err == nil && inputErr == nil {
+			s.cache.Set(originKey(id), o, 0)
+		}
+	}
+	if err == nil {
+		err = inputErr
+	}
+	return out, err
+}
+
+type origin struct{ query.Origin }
+
+func (o *origin) Size() int64 { return int64(48 + len(o.Revision)) }
+
+func originKey(id int64) string { return fmt.Sprintf("origin\x00%d", id) }
+
+// remember converts and caches an eval without its member list.
+func (s *Source) remember(ev apiEval) *evalInfo {
+	key := fmt.Sprintf("eval\x00%d", ev.ID)
+	if v, ok := s.cache.Get(key); ok {
+		return v.(*evalInfo)
+	}
+	info := &evalInfo{Eval: query.Eval{ID: ev.ID, Timestamp: unix(ev.Timestamp), NrBuilds: len(ev.Builds),
+		CheckoutTime: ev.CheckoutTime.V, EvalTime: ev.EvalTime.V}}
+	if ev.Flake != nil {
+		info.Flake = *ev.Flake
+	}
+	names := make([]string, 0, len(ev.Inputs))
+	for n := range ev.Inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		in := ev.Inputs[n]
+		info.Inputs = append(info.Inputs, query.EvalInput{Name: n, Type: in.Type, URI: in.URI, Revision: in.Revision, Value: in.Value})
+	}
+	info.Revision = pickRevision(info, "")
+	s.cache.Set(key, info, 0)
+	return info
+}
+
+var (
+	flakeRevParam = regexp.MustCompile(`[?&]rev=([0-9a-fA-F]{7,64})`)
+	flakeRevPath  = regexp.MustCompile(`^[a-z]+:[^?]*/([0-9a-fA-F]{40}|[0-9a-fA-F]{64})(?:[?#]|$)`)
+)
+
+// FlakeRevision takes the commit out of a locked flake reference such as
+// github:owner/repo/<rev> or git+https://host/repo?ref=main&rev=<rev>.
+func FlakeRevision(ref string) string {
+	if m := flakeRevParam.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	if m := flakeRevPath.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// pickRevision chooses an eval's commit: the flake's, else the input holding the Nix
+// expression, else the only input with a revision, else the first by name.
+func pickRevision(e *evalInfo, nixExprInput string) string {
+	if e.Flake != "" {
+		if r := FlakeRevision(e.Flake); r != "" {
+			return r
+		}
+	}
+	var withRev []query.EvalInput
+	for _, in := range e.Inputs {
+		if in.Revision == "" {
+			continue
+		}
+		if in.Name == nixExprInput {
+			return in.Revision
+		}
+		withRev = append(withRev, in)
+	}
+	if len(withRev) == 1 || (len(withRev) > 0 && nixExprInput != "") {
+		return withRev[0].Revision
+	}
+	return e.Revision
+}
+
+// nixExprInput asks the jobset which input holds its Nix expression (cached for an hour).
+func (s *Source) nixExprInput(ctx context.Context, project, jobset string) (string, error) {
+	p := jobsetPath(project, jobset)
+	v, err := s.cache.Load(ctx, "jobset\x00"+p, time.Hour, func(ctx context.Context) (any, bool, error) {
+		var js apiJobset
+		err := s.c.GetJSON(ctx, p, &js)
+		return js.NixExprInput, err == nil, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// Evals implements query.EvalSource: the jobset's evaluations inside the window, newest first.
+func (s *Source) Evals(ctx context.Context, project, jobset string, w query.Window) ([]query.Eval, []string, error) {
+	var out []query.Eval
+	var infos []*evalInfo
+	reqs, err := s.walkEvals(ctx, project, jobset, func(ev apiEval) bool {
+		t := unix(ev.Timestamp)
+		if t.Before(w.From) {
+			return false
+		}
+		if !t.After(w.To) {
+			infos = append(infos, s.remember(ev))
+		}
+		return len(infos) <= w.Limit
+	})
+	if err != nil {
+		return nil, reqs, err
+	}
+	var input string
+	for _, in := range infos {
+		if in.Revision == "" && len(in.Inputs) > 1 && input == "" {
+			if input, err = s.nixExprInput(ctx, project, jobset); err != nil {
+				return nil, reqs, err
+			}
+		}
+		ev := in.Eval
+		ev.Revision = pickRevision(in, input)
+		out = append(out, ev)
+	}
+	return out, reqs, nil
+}

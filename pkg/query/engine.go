@@ -1,0 +1,162 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
+)
+
+// Engine runs queries of the contract against one source. One engine serves all queries
+// of a datasource instance and shares its cache between them.
+type Engine struct {
+	src         Source
+	cache       *cache.Cache
+	concurrency int
+	fullJob     bool
+}
+
+// Options configure an Engine.
+type Options struct {
+	Concurrency int  // builds processed at once (the source bounds its own requests too)
+	FullJob     bool // jobs are named project:jobset:job (false for the local store)
+}
+
+// NewEngine returns an engine over src that caches extracted values in c.
+func NewEngine(src Source, c *cache.Cache, o Options) *Engine {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	return &Engine{src: src, cache: c, concurrency: o.Concurrency, fullJob: o.FullJob}
+}
+
+// Query answers one data query; every failure is a per-query error response.
+func (e *Engine) Query(ctx context.Context, dq backend.DataQuery, fromAlert bool) (resp backend.DataResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin,
+				fmt.Sprintf("internal error in the nixci-artifacts plugin: %v", r))
+		}
+	}()
+	q, w, err := Parse(dq, e.fullJob)
+	if err != nil {
+		return ErrorResponse(err)
+	}
+	fc := &frameCtx{buildURL: e.src.BuildURLPrefix(), fromAlert: fromAlert}
+	var frames data.Frames
+	switch q.QueryType {
+	case TypeArtifact:
+		frames, err = e.artifact(ctx, q, w, fc)
+	case TypeMetric:
+		frames, err = e.metric(ctx, q, w, fc)
+	case TypeBuilds:
+		frames, err = e.builds(ctx, q, w, fc)
+	case TypeEvals:
+		frames, err = e.evals(ctx, q, w, fc)
+	case TypeJobs:
+		frames, err = e.jobs(ctx, q, fc)
+	}
+	if err != nil {
+		return ErrorResponse(err)
+	}
+	return backend.DataResponse{Frames: frames}
+}
+
+// listBuilds lists the job's builds for the query's time field: stoptime needs start and
+// stop times, and may include builds queued a little before the window.
+func (e *Engine) listBuilds(ctx context.Context, q *Query, w Window) (Listing, error) {
+	lw := w
+	if q.TimeField == TimeStop {
+		lw.From = w.From.Add(-7 * 24 * time.Hour)
+	}
+	l, err := e.src.Builds(ctx, q.JobRef(), lw)
+	if err != nil || q.TimeField != TimeStop {
+		return l, err
+	}
+	if err := e.src.Complete(ctx, l.Builds); err != nil {
+		return l, err
+	}
+	kept := l.Builds[:0]
+	for _, b := range l.Builds {
+		if !b.Stop.IsZero() && w.Contains(b.Stop) {
+			kept = append(kept, b)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Stop.After(kept[j].Stop) })
+	l.Builds = kept
+	if len(kept) > w.Limit {
+		l.Builds, l.Truncated = kept[:w.Limit], true
+	}
+	return l, nil
+}
+
+// timeOf is the build's time on the x axis.
+func timeOf(b Build, field string) time.Time {
+	if field == TimeStop && !b.Stop.IsZero() {
+		return b.Stop
+	}
+	return b.Timestamp
+}
+
+// origins resolves evals and revisions in the background while the caller works.
+func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build) func(*frameCtx) {
+	var wg sync.WaitGroup
+	var res map[int64]Origin
+	var err error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		res, err = e.src.Origins(ctx, job, builds)
+	}()
+	return func(fc *frameCtx) {
+		wg.Wait()
+		fc.origins = res
+		if err != nil && ctx.Err() == nil {
+			fc.warn("Evaluations and commits could not be read for these builds: %v", err)
+		}
+	}
+}
+
+func (fc *frameCtx) info(format string, args ...any) {
+	fc.notices = append(fc.notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: fmt.Sprintf(format, args...)})
+}
+
+func (fc *frameCtx) warn(format string, args ...any) {
+	fc.notices = append(fc.notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(format, args...)})
+}
+
+// truncated adds the notice that limit cut the series.
+func (fc *frameCtx) truncated(l Listing, limit int) {
+	if l.Truncated {
+		fc.info("Showing the newest %s in the time range; older ones were left out. Raise limit (now %d) to see more.",
+			plural(limit, "build", "builds"), limit)
+	}
+}
+
+// executedQuery joins what a query asked of the source, one request per line, folding
+// the per-build requests into one line with a count.
+func executedQuery(lines []string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, l := range lines {
+		if counts[l] == 0 {
+			order = append(order, l)
+		}
+		counts[l]++
+	}
+	var b strings.Builder
+	for _, l := range order {
+		b.WriteString(l)
+		if counts[l] > 1 {
+			fmt.Fprintf(&b, " (x%d)", counts[l])
+		}
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

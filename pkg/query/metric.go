@@ -1,0 +1,148 @@
+package query
+
+import (
+	"context"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// IsGlob reports whether a metric or job name is a glob pattern.
+func IsGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// metric plots Hydra build metrics (nix-support/hydra-metrics) of the job's builds.
+func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (data.Frames, error) {
+	job := q.JobRef()
+	names := []string{q.Metric}
+	if IsGlob(q.Metric) {
+		if _, err := path.Match(q.Metric, ""); err != nil {
+			return nil, Invalidf("metric glob %q is malformed: %v", q.Metric, err)
+		}
+		all, err := e.src.MetricNames(ctx, job)
+		if err != nil {
+			return nil, err
+		}
+		names = names[:0]
+		for _, n := range all {
+			if ok, _ := path.Match(q.Metric, n); ok {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			return nil, Invalidf("no metric of %s matches %q (its recent builds have: %s)", job, q.Metric, listOrNone(all))
+		}
+	}
+	all, reqs, err := e.metricSeries(ctx, job, names, w)
+	if err != nil {
+		return nil, err
+	}
+	var builds []Build
+	seen := map[int64]bool{}
+	truncated := false
+	for i := range all {
+		if len(all[i].points) > w.Limit {
+			all[i].points, truncated = all[i].points[len(all[i].points)-w.Limit:], true
+		}
+		for _, p := range all[i].points {
+			if !seen[p.build] {
+				seen[p.build] = true
+				builds = append(builds, Build{ID: p.build, Job: job, Finished: true, Timestamp: p.t})
+			}
+		}
+	}
+	sort.Slice(builds, func(i, j int) bool { return builds[i].ID > builds[j].ID })
+	wait := e.origins(ctx, job, builds)
+	if q.TimeField == TimeStop {
+		if err := e.retime(ctx, builds, all); err != nil {
+			wait(fc)
+			return nil, err
+		}
+	}
+	wait(fc)
+	fc.executed = executedQuery(reqs)
+	fc.truncated(Listing{Truncated: truncated}, w.Limit)
+	frames := data.Frames{}
+	for _, s := range all {
+		if len(s.points) > 0 {
+			frames = append(frames, fc.seriesFrame(s))
+		}
+	}
+	if len(frames) == 0 {
+		fc.info("No build of %s has metric %s in the time range.", job, q.Metric)
+		frames = append(frames, fc.emptyFrame(q.Metric))
+	}
+	return frames, nil
+}
+
+// metricSeries reads each named metric, a bounded number at a time.
+func (e *Engine) metricSeries(ctx context.Context, job JobRef, names []string, w Window) ([]series, []string, error) {
+	out := make([]series, len(names))
+	reqs := make([][]string, len(names))
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, e.concurrency)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			pts, r, err := e.src.Metric(ctx, job, name, w)
+			reqs[i], errs[i] = r, err
+			s := series{name: name}
+			for _, p := range pts {
+				if s.unit == "" {
+					s.unit = p.Unit
+				}
+				s.points = append(s.points, point{t: p.Timestamp, v: p.Value, build: p.Build})
+			}
+			out[i] = s
+		}()
+	}
+	wg.Wait()
+	var all []string
+	for i := range names {
+		if errs[i] != nil {
+			return nil, nil, errs[i]
+		}
+		all = append(all, reqs[i]...)
+	}
+	return out, all, nil
+}
+
+// retime moves metric points to their build's stop time.
+func (e *Engine) retime(ctx context.Context, builds []Build, all []series) error {
+	if err := e.src.Complete(ctx, builds); err != nil {
+		return err
+	}
+	stop := make(map[int64]time.Time, len(builds))
+	for _, b := range builds {
+		if !b.Stop.IsZero() {
+			stop[b.ID] = b.Stop
+		}
+	}
+	for i := range all {
+		for j, p := range all[i].points {
+			if t, ok := stop[p.build]; ok {
+				all[i].points[j].t = t
+			}
+		}
+		pts := all[i].points
+		sort.SliceStable(pts, func(a, b int) bool { return pts[a].t.Before(pts[b].t) })
+	}
+	return nil
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	if len(names) > 20 {
+		return strings.Join(names[:20], ", ") + ", …"
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,166 @@
+// Package query is the engine: the query model and its validation, the Source interface,
+// gjson extraction, and the frames each query type returns. It knows no source's internals.
+package query
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// Query types of the contract.
+const (
+	TypeArtifact = "artifact"
+	TypeMetric   = "metric"
+	TypeBuilds   = "builds"
+	TypeEvals    = "evals"
+	TypeJobs     = "jobs"
+)
+
+// Time fields of the contract.
+const (
+	TimeQueued = "timestamp"
+	TimeStop   = "stoptime"
+)
+
+// DefaultLimit and MaxLimit bound how many builds one query may walk.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 100_000
+)
+
+// Query is the panel target JSON of the contract.
+type Query struct {
+	QueryType string `json:"queryType"`
+	Project   string `json:"project"`
+	Jobset    string `json:"jobset"`
+	Job       string `json:"job"`
+	Product   string `json:"product"`
+	Path      string `json:"path"`
+	Metric    string `json:"metric"`
+	Limit     int    `json:"limit"`
+	TimeField string `json:"timeField"`
+}
+
+// JobRef returns the job the query is about.
+func (q *Query) JobRef() JobRef { return JobRef{Project: q.Project, Jobset: q.Jobset, Job: q.Job} }
+
+// Parse decodes and validates one data query. fullJob says whether the source needs
+// project and jobset besides the job (every source but the local store does).
+func Parse(dq backend.DataQuery, fullJob bool) (*Query, Window, error) {
+	q := &Query{}
+	if err := json.Unmarshal(dq.JSON, q); err != nil {
+		return nil, Window{}, Invalidf("the query is not valid JSON of the expected shape (%v); re-save the panel's query", err)
+	}
+	if dq.QueryType != "" {
+		q.QueryType = dq.QueryType
+	}
+	trimAll(q)
+	if err := q.validate(fullJob); err != nil {
+		return nil, Window{}, err
+	}
+	w, err := window(dq.TimeRange, q.Limit)
+	return q, w, err
+}
+
+func trimAll(q *Query) {
+	for _, s := range []*string{&q.QueryType, &q.Project, &q.Jobset, &q.Job, &q.Product, &q.Path, &q.Metric, &q.TimeField} {
+		*s = strings.TrimSpace(*s)
+	}
+}
+
+func (q *Query) validate(fullJob bool) error {
+	if q.QueryType == "" {
+		q.QueryType = TypeArtifact
+	}
+	switch q.QueryType {
+	case TypeArtifact, TypeMetric, TypeBuilds:
+		if err := q.needJob(fullJob); err != nil {
+			return err
+		}
+	case TypeEvals, TypeJobs:
+		if err := needNames(map[string]string{"project": q.Project, "jobset": q.Jobset}, "project", "jobset"); err != nil {
+			return err
+		}
+	default:
+		return Invalidf("unknown query type %q: use artifact, metric, builds, evals or jobs", q.QueryType)
+	}
+	switch q.QueryType {
+	case TypeArtifact:
+		if err := q.validateArtifact(); err != nil {
+			return err
+		}
+	case TypeMetric:
+		if q.Metric == "" {
+			return Invalidf("metric query needs a metric name (or a glob such as *.time) in the metric field")
+		}
+		if hasControl(q.Metric) || strings.Contains(q.Metric, "/") {
+			return Invalidf("metric name %q may not contain '/' or control characters", q.Metric)
+		}
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultLimit
+	case q.Limit < 0 || q.Limit > MaxLimit:
+		return Invalidf("limit %d is out of range: use a number of builds from 1 to %d", q.Limit, MaxLimit)
+	}
+	switch q.TimeField {
+	case "":
+		q.TimeField = TimeQueued
+	case TimeQueued, TimeStop:
+	default:
+		return Invalidf("timeField %q is not known: use timestamp (queue time) or stoptime", q.TimeField)
+	}
+	return nil
+}
+
+func (q *Query) needJob(fullJob bool) error {
+	names := map[string]string{"project": q.Project, "jobset": q.Jobset, "job": q.Job}
+	if fullJob {
+		return needNames(names, "project", "jobset", "job")
+	}
+	return needNames(names, "job")
+}
+
+func needNames(values map[string]string, keys ...string) error {
+	for _, k := range keys {
+		v := values[k]
+		if v == "" {
+			return Invalidf("%s is empty: this query needs %s (a job is named project:jobset:job)", k, strings.Join(keys, ", "))
+		}
+		if strings.ContainsAny(v, "/?#") || hasControl(v) || strings.ContainsFunc(v, unicode.IsSpace) {
+			return Invalidf("%s %q is not a valid Hydra name: it may not contain '/', '?', '#' or spaces", k, v)
+		}
+	}
+	return nil
+}
+
+func (q *Query) validateArtifact() error {
+	if q.Product == "" {
+		return Invalidf("artifact query needs a product: the build product's file name (bench.json) or its path inside the output (results/bench.json)")
+	}
+	if strings.HasPrefix(q.Product, "/") || strings.Contains(q.Product, "..") || hasControl(q.Product) {
+		return Invalidf("product %q must be a file name or a relative path inside the build output, without '..'", q.Product)
+	}
+	if q.Path == "" {
+		return Invalidf("artifact query needs a path into the JSON, e.g. results.throughput (gjson syntax)")
+	}
+	return ValidatePath(q.Path)
+}
+
+func hasControl(s string) bool { return strings.ContainsFunc(s, unicode.IsControl) }
+
+func window(tr backend.TimeRange, limit int) (Window, error) {
+	from, to := tr.From, tr.To
+	if to.IsZero() {
+		to = time.Now()
+	}
+	if to.Before(from) {
+		return Window{}, Invalidf("the time range ends (%s) before it starts (%s): pick a valid dashboard time range",
+			to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339))
+	}
+	return Window{From: from, To: to, Limit: limit}, nil
+}

@@ -1,0 +1,125 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// JobRef names the builds of one job. For the store source only Job is used (a derivation
+// name or glob).
+type JobRef struct {
+	Project string `json:"project"`
+	Jobset  string `json:"jobset"`
+	Job     string `json:"job"`
+}
+
+// String renders the job as Hydra writes it: project:jobset:job.
+func (j JobRef) String() string { return j.Project + ":" + j.Jobset + ":" + j.Job }
+
+// Window bounds what a source returns: builds queued within [From, To], at most Limit of
+// them, newest first.
+type Window struct {
+	From, To time.Time
+	Limit    int
+}
+
+// Contains reports whether t lies inside the window's time range.
+func (w Window) Contains(t time.Time) bool { return !t.Before(w.From) && !t.After(w.To) }
+
+// Build is one build of a job as every source describes it.
+type Build struct {
+	ID        int64
+	Job       JobRef
+	Finished  bool
+	Status    int       // Hydra build status; meaningful only when Finished
+	Timestamp time.Time // queued (Hydra) or registered (store)
+	Start     time.Time // zero when unknown
+	Stop      time.Time // zero when unknown
+	NixName   string
+	System    string
+	Cached    bool // outputs were already valid: duration 0, products copied
+}
+
+// Succeeded reports whether the build finished with status 0.
+func (b Build) Succeeded() bool { return b.Finished && b.Status == 0 }
+
+// Listing is a page of builds, newest first.
+type Listing struct {
+	Builds    []Build
+	Truncated bool     // more builds matched the window than Limit allowed
+	Requests  []string // what was asked of the upstream (URLs or SQL), for ExecutedQueryString
+}
+
+// Origin ties a build to the evaluation that introduced it and that evaluation's commit.
+type Origin struct {
+	Eval     int64
+	Revision string
+}
+
+// MetricPoint is one value of a Hydra metric for one build.
+type MetricPoint struct {
+	Build     int64
+	Timestamp time.Time
+	Value     float64
+	Unit      string
+}
+
+// Eval is one evaluation of a jobset.
+type Eval struct {
+	ID           int64
+	Timestamp    time.Time
+	Revision     string
+	Flake        string
+	Inputs       []EvalInput
+	NrBuilds     int
+	CheckoutTime int64
+	EvalTime     int64
+}
+
+// EvalInput is one input of an evaluation.
+type EvalInput struct {
+	Name, Type, URI, Revision, Value string
+}
+
+// JobStatus is the latest build of one job of a jobset.
+type JobStatus struct {
+	Job   string
+	Build Build
+}
+
+// Source answers the questions every query type is built from. Implementations must be
+// safe for concurrent use and must return a *SourceError (or wrap one) for failures that
+// are the user's or the upstream's fault.
+type Source interface {
+	// Builds lists finished and (where known) unfinished builds of job, newest first.
+	Builds(ctx context.Context, job JobRef, w Window) (Listing, error)
+	// Complete fills Start and Stop of the given builds (fetching details where needed).
+	Complete(ctx context.Context, builds []Build) error
+	// Artifact returns the bytes of product in build b, or an error wrapping ErrNoArtifact
+	// when the build has no such product or it was garbage-collected.
+	Artifact(ctx context.Context, b Build, product string) ([]byte, error)
+	// ArtifactURL names where Artifact reads from, for ExecutedQueryString.
+	ArtifactURL(b Build, product string) string
+	// Metric returns the points of one metric (exact name) of job within w, oldest first.
+	Metric(ctx context.Context, job JobRef, name string, w Window) ([]MetricPoint, []string, error)
+	// MetricNames lists the metric names of the job's recent builds.
+	MetricNames(ctx context.Context, job JobRef) ([]string, error)
+	// Origins resolves the eval and revision of each build it can; missing builds are left out.
+	Origins(ctx context.Context, job JobRef, builds []Build) (map[int64]Origin, error)
+	// BuildURLPrefix is what a build id is appended to for its page in a browser ("" if none).
+	BuildURLPrefix() string
+}
+
+// EvalSource is implemented by sources that know evaluations.
+type EvalSource interface {
+	Evals(ctx context.Context, project, jobset string, w Window) ([]Eval, []string, error)
+}
+
+// JobSource is implemented by sources that can list the jobs of a jobset with their latest build.
+type JobSource interface {
+	Jobs(ctx context.Context, project, jobset string) ([]JobStatus, []string, error)
+}
+
+// ErrNoArtifact marks a build without the requested product (or whose product is gone).
+var ErrNoArtifact = errors.New("no such artifact")
