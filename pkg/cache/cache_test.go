@@ -1,0 +1,124 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestNeverExceedsItsByteBound(t *testing.T) {
+	c := New(64 << 10)
+	for i := range 10_000 {
+		c.Set(fmt.Sprintf("k%d", i), make([]byte, 1000+i%500), 0)
+		if s := c.Stats(); s.Bytes > s.MaxBytes {
+			t.Fatalf("after %d sets the cache holds %d bytes, over its bound %d", i, s.Bytes, s.MaxBytes)
+		}
+	}
+	s := c.Stats()
+	if s.Evicted == 0 || s.Entries == 0 {
+		t.Fatalf("expected evictions and a non-empty cache, got %+v", s)
+	}
+	if _, ok := c.Get("k9999"); !ok {
+		t.Fatal("the newest entry was evicted")
+	}
+	if _, ok := c.Get("k0"); ok {
+		t.Fatal("the oldest entry survived 10,000 newer ones")
+	}
+}
+
+func TestRefusesValuesOverAQuarterOfTheBound(t *testing.T) {
+	c := New(4000)
+	c.Set("small", make([]byte, 100), 0)
+	c.Set("huge", make([]byte, 2000), 0)
+	if _, ok := c.Get("huge"); ok {
+		t.Fatal("a value over a quarter of the bound was stored")
+	}
+	if _, ok := c.Get("small"); !ok {
+		t.Fatal("storing a huge value flushed a small one")
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	c := New(1 << 20)
+	now := time.Unix(1000, 0)
+	c.now = func() time.Time { return now }
+	c.Set("a", "x", time.Second)
+	c.Set("b", "y", 0)
+	now = now.Add(2 * time.Second)
+	if _, ok := c.Get("a"); ok {
+		t.Fatal("expired entry returned")
+	}
+	if _, ok := c.Get("b"); !ok {
+		t.Fatal("entry without ttl expired")
+	}
+	if s := c.Stats(); s.Entries != 1 {
+		t.Fatalf("expired entry still accounted: %+v", s)
+	}
+}
+
+func TestLoadCallsOnceForConcurrentCallers(t *testing.T) {
+	c := New(1 << 20)
+	var calls atomic.Int32
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := c.Load(context.Background(), "k", 0, func(context.Context) (any, bool, error) {
+				calls.Add(1)
+				<-release
+				return "v", true, nil
+			})
+			if err != nil || v != "v" {
+				t.Errorf("got %v, %v", v, err)
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("loader ran %d times for 50 concurrent callers", n)
+	}
+	if _, err := c.Load(context.Background(), "k", 0, func(context.Context) (any, bool, error) {
+		t.Fatal("loader ran although the value is cached")
+		return nil, false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadDoesNotCacheErrorsOrUnstoredValues(t *testing.T) {
+	c := New(1 << 20)
+	boom := errors.New("boom")
+	if _, err := c.Load(context.Background(), "e", 0, func(context.Context) (any, bool, error) { return nil, true, boom }); !errors.Is(err, boom) {
+		t.Fatalf("error not returned: %v", err)
+	}
+	if _, ok := c.Get("e"); ok {
+		t.Fatal("an error result was cached")
+	}
+	_, _ = c.Load(context.Background(), "u", 0, func(context.Context) (any, bool, error) { return "x", false, nil })
+	if _, ok := c.Get("u"); ok {
+		t.Fatal("a value the loader asked not to store was cached")
+	}
+}
+
+func TestLoadReturnsWhenTheCallerGivesUp(t *testing.T) {
+	c := New(1 << 20)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	release := make(chan struct{})
+	defer close(release)
+	_, err := c.Load(ctx, "slow", 0, func(context.Context) (any, bool, error) {
+		<-release
+		return "late", true, nil
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want deadline exceeded, got %v", err)
+	}
+}
