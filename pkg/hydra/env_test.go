@@ -26,7 +26,7 @@ var updateGolden = os.Getenv("UPDATE_GOLDEN") == "1"
 const fakeURL = "http://hydra.test"
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *hydratest.Server
 	src    *hydra.Source
 	engine *query.Engine
@@ -40,7 +40,7 @@ type envOpts struct {
 	user, pass  string
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	srv := hydratest.New()
 	t.Cleanup(srv.Close)
@@ -89,7 +89,7 @@ func (e *env) runRange(q map[string]any, from, to time.Time) backend.DataRespons
 func (e *env) golden(name string, r backend.DataResponse) {
 	e.t.Helper()
 	normalize(r.Frames, e.srv.URL)
-	experimental.CheckGoldenJSONResponse(e.t, "testdata/golden", name, &r, updateGolden)
+	experimental.CheckGoldenJSONResponse(e.t.(*testing.T), "testdata/golden", name, &r, updateGolden)
 }
 
 func normalize(frames data.Frames, base string) {

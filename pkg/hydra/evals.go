@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
@@ -115,7 +116,7 @@ type origin struct{ query.Origin }
 
 func (o *origin) Size() int64 { return int64(48 + len(o.Revision)) }
 
-func originKey(id int64) string { return fmt.Sprintf("origin\x00%d", id) }
+func originKey(id int64) string { return "origin\x00" + strconv.FormatInt(id, 10) }
 
 // remember converts and caches an eval without its member list.
 func (s *Source) remember(ev apiEval) *evalInfo {

@@ -62,18 +62,17 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 		p := fmt.Sprintf("/api/latestbuilds?nr=%d&project=%s&jobset=%s&job=%s", nr,
 			url.QueryEscape(job.Project), url.QueryEscape(job.Jobset), url.QueryEscape(job.Job))
 		l.Requests = append(l.Requests, "GET "+s.c.URL(p))
-		var items []apiBuild
-		if err := s.listing(ctx, p, &items); err != nil {
+		items, err := s.latest(ctx, p, job)
+		if err != nil {
 			return l, err
 		}
 		l.Builds = l.Builds[:0]
-		for _, it := range items {
-			b := toBuild(it, job)
+		for _, b := range items {
 			if w.Contains(b.Timestamp) {
 				l.Builds = append(l.Builds, b)
 			}
 		}
-		reachedStart := len(items) < nr || (len(items) > 0 && time.Unix(items[len(items)-1].Timestamp.V, 0).Before(w.From))
+		reachedStart := len(items) < nr || (len(items) > 0 && items[len(items)-1].Timestamp.Before(w.From))
 		if len(l.Builds) > w.Limit || reachedStart || nr >= maxListing {
 			break
 		}
@@ -83,6 +82,30 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 	}
 	return l, nil
 }
+
+// latest reads one /api/latestbuilds answer, kept decoded for the listing TTL.
+func (s *Source) latest(ctx context.Context, path string, job query.JobRef) ([]query.Build, error) {
+	v, err := s.cache.Load(ctx, "latest\x00"+path, s.listTTL, func(ctx context.Context) (any, bool, error) {
+		var items []apiBuild
+		if err := s.c.GetJSON(ctx, path, &items); err != nil {
+			return nil, false, err
+		}
+		out := make(buildList, len(items))
+		for i, it := range items {
+			out[i] = toBuild(it, job)
+		}
+		return out, true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(buildList), nil
+}
+
+// buildList is a decoded listing; Size is for the cache.
+type buildList []query.Build
+
+func (l buildList) Size() int64 { return int64(len(l)) * 200 }
 
 // listing fetches a short-lived JSON answer through the cache.
 func (s *Source) listing(ctx context.Context, path string, v any) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
@@ -75,13 +76,25 @@ func isAre(n int, one, many string) string {
 	return many
 }
 
-// fetchAll extracts values from every build, a bounded number at a time.
+// fetchAll extracts values from every build: cached ones at once, the rest a bounded
+// number at a time.
 func (e *Engine) fetchAll(ctx context.Context, builds []Build, product, path string) ([]*artifactResult, []error) {
 	results := make([]*artifactResult, len(builds))
 	errs := make([]error, len(builds))
+	var todo []int
+	for i, b := range builds {
+		if v, ok := e.cache.Get(artifactKey(b.ID, product, path)); ok {
+			results[i] = v.(*artifactResult)
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return results, errs
+	}
 	jobs := make(chan int)
 	done := make(chan struct{})
-	workers := min(e.concurrency, len(builds))
+	workers := min(e.concurrency, len(todo))
 	for range workers {
 		go func() {
 			defer func() { done <- struct{}{} }()
@@ -90,7 +103,7 @@ func (e *Engine) fetchAll(ctx context.Context, builds []Build, product, path str
 			}
 		}()
 	}
-	for i := range builds {
+	for _, i := range todo {
 		if ctx.Err() != nil {
 			errs[i] = ctx.Err()
 			continue
@@ -104,10 +117,13 @@ func (e *Engine) fetchAll(ctx context.Context, builds []Build, product, path str
 	return results, errs
 }
 
+func artifactKey(id int64, product, path string) string {
+	return "art\x00" + strconv.FormatInt(id, 10) + "\x00" + product + "\x00" + path
+}
+
 // extractOne reads one build's product and applies the path, through the cache.
 func (e *Engine) extractOne(ctx context.Context, b Build, product, path string) (*artifactResult, error) {
-	key := fmt.Sprintf("art\x00%d\x00%s\x00%s", b.ID, product, path)
-	v, err := e.cache.Load(ctx, key, 0, func(ctx context.Context) (any, bool, error) {
+	v, err := e.cache.Load(ctx, artifactKey(b.ID, product, path), 0, func(ctx context.Context) (any, bool, error) {
 		doc, err := e.rawArtifact(ctx, b, product)
 		if errors.Is(err, ErrNoArtifact) {
 			return &artifactResult{missing: true}, b.Finished, nil
