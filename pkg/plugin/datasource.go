@@ -25,7 +25,7 @@ import (
 // PluginID is the plugin's id in plugin.json.
 const PluginID = "nixci-artifacts-datasource"
 
-// Version is the plugin version reported to Hydra in the User-Agent.
+// Version is the plugin version sent to Hydra in the User-Agent; main sets it from the build.
 var Version = "dev"
 
 var (
