@@ -15,11 +15,16 @@ const catalogTTL = time.Minute
 
 // Jobs implements query.JobSource: the builds of the jobset's newest evaluation, one per job.
 func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobStatus, []string, error) {
+	release, err := s.turn(ctx, project, jobset)
+	if err != nil {
+		return nil, nil, err
+	}
 	var newest int64
 	reqs, err := s.walkEvals(ctx, project, jobset, func(ev apiEval) bool {
 		newest = ev.ID
 		return false
 	})
+	release()
 	if err != nil {
 		return nil, reqs, err
 	}

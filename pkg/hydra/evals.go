@@ -2,6 +2,7 @@ package hydra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -28,21 +29,68 @@ func (e *evalInfo) Size() int64 {
 	return n
 }
 
+// heavyPageBytes marks a jobset whose evaluations are too large to walk: one page of 20
+// evals of nixpkgs lists millions of build ids (~15 MB). Such a jobset is walked no further
+// than its first page, and for heavyTTL its builds' commits are not looked up again.
+const (
+	heavyPageBytes = 4 << 20
+	heavyTTL       = time.Hour
+)
+
+// HeavyJobsetError says a jobset's evaluation pages are too large to walk through the API.
+type HeavyJobsetError struct {
+	Jobset string
+	Bytes  int
+}
+
+func (e *HeavyJobsetError) Error() string {
+	return fmt.Sprintf("the evaluations of %s list too many builds to walk through Hydra's HTTP API "+
+		"(%d MiB per page of 20); only its newest page was read", e.Jobset, max(1, e.Bytes>>20))
+}
+
+// Partial marks the error as one that leaves the answer incomplete but usable.
+func (e *HeavyJobsetError) Partial() bool { return true }
+
+func heavyKey(project, jobset string) string { return "heavy\x00" + project + "\x00" + jobset }
+
+// turn waits until no other walk of the jobset's evaluations runs, so that concurrent
+// queries of one job find what the first walk cached instead of walking again.
+func (s *Source) turn(ctx context.Context, project, jobset string) (release func(), err error) {
+	t, _ := s.walks.LoadOrStore(project+"\x00"+jobset, make(chan struct{}, 1))
+	ch := t.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // walkEvals reads /jobset/P/J/evals page by page, newest first, calling visit for each
-// eval until visit returns false, the pages end, or maxEvalPages were read.
+// eval until visit returns false, the pages end, maxEvalPages were read, or a page is
+// heavier than heavyPageBytes. Callers hold the jobset's turn.
 func (s *Source) walkEvals(ctx context.Context, project, jobset string, visit func(ev apiEval) bool) ([]string, error) {
 	var reqs []string
 	for page := 1; page <= maxEvalPages; page++ {
 		p := fmt.Sprintf("%s/evals?page=%d", jobsetPath(project, jobset), page)
 		reqs = append(reqs, "GET "+s.c.URL(p))
+		body, _, err := s.c.get(ctx, p, true, maxJSONBytes)
+		if err != nil {
+			return reqs, err
+		}
 		var pg apiEvalPage
-		if err := s.c.GetJSON(ctx, p, &pg); err != nil {
+		if err := decodeJSON(s.c.URL(p), body, &pg); err != nil {
 			return reqs, err
 		}
 		for _, ev := range pg.Evals {
 			if !visit(ev) {
 				return reqs, nil
 			}
+		}
+		if len(body) > heavyPageBytes && pg.Next != "" {
+			heavy := &HeavyJobsetError{Jobset: project + ":" + jobset, Bytes: len(body)}
+			s.cache.Set(heavyKey(project, jobset), heavy, heavyTTL)
+			return reqs, heavy
 		}
 		if pg.Next == "" || len(pg.Evals) == 0 {
 			return reqs, nil
@@ -55,6 +103,11 @@ func (s *Source) walkEvals(ctx context.Context, project, jobset string, visit fu
 // its commit, by walking the jobset's evaluations back to the oldest build's queue time.
 // Results are cached for good: a build's introducing eval never changes.
 func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.Build) (map[int64]query.Origin, error) {
+	release, err := s.turn(ctx, job.Project, job.Jobset)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	out := map[int64]query.Origin{}
 	missing := map[int64]bool{}
 	var oldest time.Time
@@ -73,11 +126,14 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 	if len(missing) == 0 {
 		return out, nil
 	}
+	if v, ok := s.cache.Get(heavyKey(job.Project, job.Jobset)); ok {
+		return out, v.(*HeavyJobsetError)
+	}
 	found := map[int64]*evalInfo{}
 	var inputName string
 	var inputErr error
 	var inputOnce bool
-	_, err := s.walkEvals(ctx, job.Project, job.Jobset, func(ev apiEval) bool {
+	_, err = s.walkEvals(ctx, job.Project, job.Jobset, func(ev apiEval) bool {
 		if !oldest.IsZero() && unix(ev.Timestamp).Before(oldest) {
 			return false // older than every build we look for: none can be in it
 		}
@@ -102,7 +158,8 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 			o.Origin = query.Origin{Eval: info.ID, Revision: pickRevision(info, inputName)}
 			out[id] = o.Origin
 		}
-		if err == nil && inputErr == nil {
+		var heavy *HeavyJobsetError
+		if (err == nil || errors.As(err, &heavy)) && inputErr == nil && (o.Eval != 0 || err == nil) {
 			s.cache.Set(originKey(id), o, 0)
 		}
 	}
@@ -200,6 +257,11 @@ func (s *Source) nixExprInput(ctx context.Context, project, jobset string) (stri
 
 // Evals implements query.EvalSource: the jobset's evaluations inside the window, newest first.
 func (s *Source) Evals(ctx context.Context, project, jobset string, w query.Window) ([]query.Eval, []string, error) {
+	release, err := s.turn(ctx, project, jobset)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	var out []query.Eval
 	var infos []*evalInfo
 	reqs, err := s.walkEvals(ctx, project, jobset, func(ev apiEval) bool {
@@ -212,19 +274,21 @@ func (s *Source) Evals(ctx context.Context, project, jobset string, w query.Wind
 		}
 		return len(infos) <= w.Limit
 	})
-	if err != nil {
+	if err != nil && !query.IsPartial(err) {
 		return nil, reqs, err
 	}
+	partial := err
 	var input string
 	for _, in := range infos {
 		if in.Revision == "" && len(in.Inputs) > 1 && input == "" {
-			if input, err = s.nixExprInput(ctx, project, jobset); err != nil {
-				return nil, reqs, err
+			var ierr error
+			if input, ierr = s.nixExprInput(ctx, project, jobset); ierr != nil {
+				return nil, reqs, ierr
 			}
 		}
 		ev := in.Eval
 		ev.Revision = pickRevision(in, input)
 		out = append(out, ev)
 	}
-	return out, reqs, nil
+	return out, reqs, partial
 }

@@ -244,3 +244,40 @@ func hasNotice(r backend.DataResponse, text string) bool {
 	}
 	return false
 }
+
+func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 50, FirstEvalID: 1000})
+	// nixpkgs-sized evaluations: every eval lists 30,000 build ids, so a page is ~4.6 MB.
+	members := make([]int64, 30000)
+	for i := range members {
+		members[i] = int64(100000 + i)
+	}
+	for i := range 45 {
+		ts := hydratest.DefaultGenEnd.Unix() + int64(i+1)
+		e.srv.AddEval(hydratest.Eval{ID: int64(2000 + i), Project: "bench", Jobset: "main", Timestamp: ts, HasNewBuilds: true, Builds: members})
+	}
+	q := job(map[string]any{"queryType": "metric", "metric": "time"})
+	done := make(chan backend.DataResponse, 2)
+	for range 2 {
+		go func() { done <- e.run(q) }()
+	}
+	for range 2 {
+		r := <-done
+		mustOK(t, r)
+		if r.Frames[0].Rows() != 50 || !hasNotice(r, "too many builds") {
+			t.Fatalf("want all points and a notice about the heavy jobset, got %d rows, %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
+		}
+	}
+	if n := e.srv.Requests()[hydratest.RequestKey("GET", "/jobset/bench/main/evals?page=1")]; n != 1 {
+		t.Fatalf("two concurrent queries walked the heavy jobset %d times, want once", n)
+	}
+	if n := e.srv.Requests()[hydratest.RequestKey("GET", "/jobset/bench/main/evals?page=2")]; n != 0 {
+		t.Fatalf("walked past the first heavy page")
+	}
+	r := e.run(map[string]any{"queryType": "evals", "project": "bench", "jobset": "main"})
+	mustOK(t, r)
+	if r.Frames[0].Rows() != 20 || !hasNotice(r, "too many builds") {
+		t.Fatalf("evals of a heavy jobset: want its newest page (20) with a warning, got %d rows", r.Frames[0].Rows())
+	}
+}

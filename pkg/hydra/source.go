@@ -21,6 +21,7 @@ type Source struct {
 	c       *Client
 	cache   *cache.Cache
 	listTTL time.Duration
+	walks   sync.Map // project\x00jobset -> chan struct{}: one evals walk per jobset at a time
 }
 
 var (

@@ -71,3 +71,10 @@ func statusFor(code int) backend.Status {
 		return backend.StatusBadGateway
 	}
 }
+
+// IsPartial reports whether err says a source's answer is incomplete but usable: the data
+// is shown with the error as a warning.
+func IsPartial(err error) bool {
+	var p interface{ Partial() bool }
+	return errors.As(err, &p) && p.Partial()
+}

@@ -18,8 +18,11 @@ func (e *Engine) evals(ctx context.Context, q *Query, w Window, fc *frameCtx) (d
 		return nil, Invalidf("this datasource's source does not know evaluations: evals queries need a Hydra source")
 	}
 	list, reqs, err := es.Evals(ctx, q.Project, q.Jobset, w)
-	if err != nil {
+	if err != nil && !IsPartial(err) {
 		return nil, err
+	}
+	if err != nil {
+		fc.warn("%v", err)
 	}
 	fc.executed = executedQuery(reqs)
 	if len(list) > w.Limit {

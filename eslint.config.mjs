@@ -1,0 +1,3 @@
+import base from './.config/eslint.config.mjs';
+
+export default [...base];

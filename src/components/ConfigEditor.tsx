@@ -1,0 +1,164 @@
+import React, { ChangeEvent } from 'react';
+import { DataSourcePluginOptionsEditorProps, SelectableValue } from '@grafana/data';
+import { FieldSet, InlineField, Input, SecretInput, Select } from '@grafana/ui';
+
+import { DEFAULT_SOURCE, NixDataSourceOptions, NixSecureJsonData, Source } from '../types';
+
+type Props = DataSourcePluginOptionsEditorProps<NixDataSourceOptions, NixSecureJsonData>;
+type TextOption = 'hydraUser' | 'database' | 'storeDir' | 'nixStateDir';
+type NumberOption = 'maxConcurrency' | 'timeoutSeconds' | 'maxArtifactBytes' | 'cacheBytes';
+type Secret = keyof NixSecureJsonData;
+
+const SOURCES: Array<SelectableValue<Source>> = [
+  { value: 'hydra', label: 'Hydra (HTTP API)', description: 'A Hydra server, public or with a login' },
+  { value: 'hydradb', label: 'Hydra database', description: "Hydra's own PostgreSQL database" },
+  { value: 'store', label: 'Nix store', description: 'The local /nix/store and Nix database' },
+  { value: 'index', label: 'Build index', description: 'The index that `nixci-artifacts record` fills' },
+];
+
+const LABEL_WIDTH = 20;
+const INPUT_WIDTH = 40;
+
+/** Settings page of a datasource instance; shows only the fields the chosen source uses. */
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const { jsonData, secureJsonFields = {}, secureJsonData = {} } = options;
+  const source = jsonData.source ?? DEFAULT_SOURCE;
+
+  const setJsonData = (patch: Partial<NixDataSourceOptions>) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
+
+  const onText = (key: TextOption) => (event: ChangeEvent<HTMLInputElement>) =>
+    setJsonData({ [key]: event.target.value });
+
+  // An empty box means "use the backend's default"; anything else is a positive integer.
+  const onNumber = (key: NumberOption) => (event: ChangeEvent<HTMLInputElement>) => {
+    const value = parseInt(event.target.value, 10);
+    setJsonData({ [key]: Number.isFinite(value) && value > 0 ? value : undefined });
+  };
+
+  const onSecret = (key: Secret) => (event: ChangeEvent<HTMLInputElement>) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, [key]: event.target.value } });
+
+  const onResetSecret = (key: Secret) => () =>
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureJsonFields, [key]: false },
+      secureJsonData: { ...secureJsonData, [key]: '' },
+    });
+
+  const secretInput = (key: Secret, label: string, tooltip: string) => (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+      <SecretInput
+        id={`config-${key}`}
+        isConfigured={Boolean(secureJsonFields[key])}
+        value={secureJsonData[key] ?? ''}
+        placeholder="password"
+        width={INPUT_WIDTH}
+        onChange={onSecret(key)}
+        onReset={onResetSecret(key)}
+      />
+    </InlineField>
+  );
+
+  const textInput = (key: TextOption, label: string, placeholder: string, tooltip?: string) => (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+      <Input
+        id={`config-${key}`}
+        value={jsonData[key] ?? ''}
+        placeholder={placeholder}
+        width={INPUT_WIDTH}
+        onChange={onText(key)}
+      />
+    </InlineField>
+  );
+
+  const numberInput = (key: NumberOption, label: string, fallback: number, tooltip: string) => (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+      <Input
+        id={`config-${key}`}
+        type="number"
+        min={1}
+        value={jsonData[key] ?? ''}
+        placeholder={String(fallback)}
+        width={INPUT_WIDTH}
+        onChange={onNumber(key)}
+      />
+    </InlineField>
+  );
+
+  const usesUrl = source === 'hydra' || source === 'hydradb';
+  const usesDatabase = source === 'hydradb' || source === 'index';
+
+  return (
+    <>
+      <FieldSet label="Source">
+        <InlineField label="Read builds from" labelWidth={LABEL_WIDTH}>
+          {/* eslint-disable-next-line @typescript-eslint/no-deprecated -- Grafana 10.4 has no Combobox */}
+          <Select
+            inputId="config-source"
+            options={SOURCES}
+            value={source}
+            width={INPUT_WIDTH}
+            onChange={(option) => setJsonData({ source: option.value ?? DEFAULT_SOURCE })}
+          />
+        </InlineField>
+
+        {usesUrl && (
+          <InlineField
+            label="Hydra URL"
+            labelWidth={LABEL_WIDTH}
+            tooltip={source === 'hydra' ? 'Base URL of the Hydra server' : 'Used for build links and downloads'}
+          >
+            <Input
+              id="config-url"
+              value={options.url ?? ''}
+              placeholder="https://hydra.nixos.org"
+              width={INPUT_WIDTH}
+              onChange={(event: ChangeEvent<HTMLInputElement>) =>
+                onOptionsChange({ ...options, url: event.target.value })
+              }
+            />
+          </InlineField>
+        )}
+
+        {source === 'hydra' && (
+          <>
+            {textInput('hydraUser', 'User', 'anonymous', 'Only for a private Hydra (POST /login)')}
+            {secretInput('hydraPassword', 'Password', 'Password of the Hydra user')}
+          </>
+        )}
+
+        {usesDatabase && (
+          <>
+            {textInput(
+              'database',
+              'Database',
+              'postgres://hydra@db:5432/hydra?sslmode=disable',
+              'PostgreSQL URL without the password'
+            )}
+            {secretInput('databasePassword', 'Database password', 'Password of the database user')}
+          </>
+        )}
+
+        {source === 'store' && (
+          <>
+            {textInput('storeDir', 'Store directory', '/nix/store')}
+            {textInput('nixStateDir', 'Nix state directory', '/nix/var/nix')}
+          </>
+        )}
+      </FieldSet>
+
+      <FieldSet label="Limits">
+        {numberInput('maxConcurrency', 'Max concurrency', 8, 'Downloads from the source in flight at once')}
+        {numberInput('timeoutSeconds', 'Timeout (s)', 30, 'Time limit of one request to the source')}
+        {numberInput(
+          'maxArtifactBytes',
+          'Max artifact bytes',
+          16 << 20,
+          'Larger build products are refused with an error'
+        )}
+        {numberInput('cacheBytes', 'Cache bytes', 64 << 20, 'Memory kept for finished builds, shared by all queries')}
+      </FieldSet>
+    </>
+  );
+}

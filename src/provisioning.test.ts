@@ -1,0 +1,67 @@
+/**
+ * @jest-environment node
+ */
+// The files under provisioning/ are only read by Grafana inside Docker; these checks catch
+// drift between them and the plugin before anyone starts a container.
+import fs from 'fs';
+import path from 'path';
+import { parse } from 'yaml';
+
+import pluginJson from './plugin.json';
+import { QUERY_TYPES } from './types';
+
+const root = path.resolve(__dirname, '..');
+const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+const queryTypes = QUERY_TYPES.map((option) => option.value);
+
+interface Ref {
+  type?: string;
+  uid?: string;
+}
+interface Target extends Ref {
+  datasource?: Ref;
+  queryType?: string;
+}
+
+describe('provisioning', () => {
+  const { datasources } = parse(read('provisioning/datasources/datasources.yml'));
+  const [hydra] = datasources;
+
+  it('provisions one Hydra datasource of this plugin', () => {
+    expect(datasources).toHaveLength(1);
+    expect(hydra).toMatchObject({
+      type: pluginJson.id,
+      uid: 'hydra-nixos-org',
+      access: 'proxy',
+      url: 'https://hydra.nixos.org',
+      isDefault: true,
+      jsonData: { source: 'hydra', maxConcurrency: 4, timeoutSeconds: 30 },
+    });
+  });
+
+  it('loads dashboards from the folder that holds them', () => {
+    const { providers } = parse(read('provisioning/dashboards/dashboards.yml'));
+    const dir = providers[0].options.path.replace('/etc/grafana/provisioning/', 'provisioning/');
+    expect(fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.json')).length).toBeGreaterThan(0);
+  });
+
+  it('points every panel, query and annotation of the dashboards at the provisioned datasource', () => {
+    const dir = 'provisioning/dashboards/json';
+    for (const file of fs.readdirSync(path.join(root, dir))) {
+      const dashboard = JSON.parse(read(path.join(dir, file)));
+      const targets: Target[] = dashboard.panels.flatMap((panel: { datasource: Ref; targets: Target[] }) => {
+        expect(panel.datasource).toEqual({ type: pluginJson.id, uid: hydra.uid });
+        return panel.targets;
+      });
+      const annotations = dashboard.annotations.list.filter((a: { builtIn?: number }) => !a.builtIn);
+      expect(annotations.map((a: { target: Target }) => a.target.queryType)).toEqual(['evals']);
+
+      for (const target of [...targets, ...annotations]) {
+        expect(target.datasource).toEqual({ type: pluginJson.id, uid: hydra.uid });
+      }
+      for (const target of targets) {
+        expect(queryTypes).toContain(target.queryType);
+      }
+    }
+  });
+});
