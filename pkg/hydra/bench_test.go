@@ -77,3 +77,27 @@ func seriesOf(n int) map[string]any {
 	q["limit"] = n
 	return q
 }
+
+// BenchmarkMetricCold1000 measures a metric over 1,000 builds with every cache empty:
+// Hydra's metric route answers the whole history in one request.
+func BenchmarkMetricCold1000(b *testing.B) {
+	var requests, metricRequests int
+	for range b.N {
+		b.StopTimer()
+		e := newEnv(b, envOpts{timeout: time.Minute})
+		hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 1000})
+		e.srv.SetLatency(benchLatency)
+		q := job(map[string]any{"queryType": "metric", "metric": "time", "limit": 1000})
+		b.StartTimer()
+		r := e.run(q)
+		b.StopTimer()
+		if r.Error != nil || r.Frames[0].Rows() != 1000 {
+			b.Fatalf("query failed: %v", r.Error)
+		}
+		requests += e.srv.TotalRequests()
+		metricRequests += e.srv.Requests()[hydratest.RequestKey("GET", "/job/bench/main/bench/metric/time")]
+		e.srv.Close()
+	}
+	b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+	b.ReportMetric(float64(metricRequests)/float64(b.N), "metric-requests/op")
+}

@@ -20,7 +20,7 @@ func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobS
 		return nil, nil, err
 	}
 	var newest int64
-	reqs, err := s.walkEvals(ctx, project, jobset, func(ev apiEval) bool {
+	reqs, err := s.walkEvals(ctx, project, jobset, walkScope{Evals: 1}, func(ev apiEval) bool {
 		newest = ev.ID
 		return false
 	})

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
@@ -66,37 +67,104 @@ func (s *Source) turn(ctx context.Context, project, jobset string) (release func
 	}
 }
 
-// walkEvals reads /jobset/P/J/evals page by page, newest first, calling visit for each
-// eval until visit returns false, the pages end, maxEvalPages were read, or a page is
-// heavier than heavyPageBytes. Callers hold the jobset's turn.
-func (s *Source) walkEvals(ctx context.Context, project, jobset string, visit func(ev apiEval) bool) ([]string, error) {
+// walkScope says how far a walk must go: back to the eval queued at Until, and no more
+// than Evals evaluations (0: no count bound).
+type walkScope struct {
+	Until time.Time
+	Evals int
+}
+
+// pagesNeeded estimates from the first page how many pages the scope spans, from the pace
+// of evaluations on that page and the count bound.
+func (sc walkScope) pagesNeeded(first apiEvalPage) int {
+	need := maxEvalPages
+	if sc.Evals > 0 {
+		need = sc.Evals/evalsPerPage + 1
+	}
+	if n := len(first.Evals); n > 1 && !sc.Until.IsZero() {
+		newest, oldest := first.Evals[0].Timestamp.V, first.Evals[n-1].Timestamp.V
+		if span := newest - oldest; span > 0 {
+			evals := float64(newest-sc.Until.Unix()) * float64(n-1) / float64(span)
+			need = min(need, int(evals)/evalsPerPage+2)
+		}
+	}
+	return max(need, 1)
+}
+
+// evalsPerPage is Hydra's fixed page size for /jobset/P/J/evals.
+const evalsPerPage = 20
+
+// walkEvals reads /jobset/P/J/evals newest first, calling visit for each eval until
+// visit returns false, the pages end, maxEvalPages were read, or a page is heavier than
+// heavyPageBytes. After the first page (which names the last) the pages the scope is
+// estimated to span are fetched maxConcurrency at a time, then one at a time.
+// Callers hold the jobset's turn.
+func (s *Source) walkEvals(ctx context.Context, project, jobset string, scope walkScope, visit func(ev apiEval) bool) ([]string, error) {
 	var reqs []string
-	for page := 1; page <= maxEvalPages; page++ {
-		p := fmt.Sprintf("%s/evals?page=%d", jobsetPath(project, jobset), page)
-		reqs = append(reqs, "GET "+s.c.URL(p))
-		body, _, err := s.c.get(ctx, p, true, maxJSONBytes)
-		if err != nil {
+	last, need := 1, 1
+	for next := 1; next <= min(last, maxEvalPages); {
+		batch := min(cap(s.c.sem), max(1, need-next+1), min(last, maxEvalPages)-next+1)
+		pages := make([]evalPage, batch)
+		for i := range pages {
+			pages[i].path = fmt.Sprintf("%s/evals?page=%d", jobsetPath(project, jobset), next+i)
+			reqs = append(reqs, "GET "+s.c.URL(pages[i].path))
+		}
+		if err := s.each(ctx, batch, func(ctx context.Context, i int) error { return s.evalPage(ctx, &pages[i]) }); err != nil {
 			return reqs, err
 		}
-		var pg apiEvalPage
-		if err := decodeJSON(s.c.URL(p), body, &pg); err != nil {
-			return reqs, err
-		}
-		for _, ev := range pg.Evals {
-			if !visit(ev) {
+		for _, pg := range pages {
+			for _, ev := range pg.Evals {
+				if !visit(ev) {
+					return reqs, nil
+				}
+			}
+			if pg.bytes > heavyPageBytes && pg.Next != "" {
+				heavy := &HeavyJobsetError{Jobset: project + ":" + jobset, Bytes: pg.bytes}
+				s.cache.Set(heavyKey(project, jobset), heavy, heavyTTL)
+				return reqs, heavy
+			}
+			if pg.Next == "" || len(pg.Evals) == 0 {
 				return reqs, nil
 			}
 		}
-		if len(body) > heavyPageBytes && pg.Next != "" {
-			heavy := &HeavyJobsetError{Jobset: project + ":" + jobset, Bytes: len(body)}
-			s.cache.Set(heavyKey(project, jobset), heavy, heavyTTL)
-			return reqs, heavy
+		if next == 1 {
+			last, need = lastPage(pages[0].Last), scope.pagesNeeded(pages[0].apiEvalPage)
 		}
-		if pg.Next == "" || len(pg.Evals) == 0 {
-			return reqs, nil
-		}
+		next += batch
 	}
-	return reqs, fmt.Errorf("stopped after %d pages of evaluations", maxEvalPages)
+	if last > maxEvalPages {
+		return reqs, fmt.Errorf("stopped after %d pages of evaluations", maxEvalPages)
+	}
+	return reqs, nil
+}
+
+// evalPage is one page of a jobset's evaluations and its size.
+type evalPage struct {
+	apiEvalPage
+	path  string
+	bytes int
+}
+
+func (s *Source) evalPage(ctx context.Context, pg *evalPage) error {
+	body, _, err := s.c.get(ctx, pg.path, true, maxJSONBytes)
+	if err != nil {
+		return err
+	}
+	pg.bytes = len(body)
+	return decodeJSON(s.c.URL(pg.path), body, &pg.apiEvalPage)
+}
+
+// lastPage reads Hydra's "?page=K" link; without one there is a single page.
+func lastPage(link string) int {
+	_, n, ok := strings.Cut(link, "page=")
+	if !ok {
+		return 1
+	}
+	k, err := strconv.Atoi(strings.TrimRight(n, "&#"))
+	if err != nil || k < 1 {
+		return 1
+	}
+	return k
 }
 
 // Origins finds the evaluation that introduced each build (the oldest eval listing it) and
@@ -133,7 +201,7 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 	var inputName string
 	var inputErr error
 	var inputOnce bool
-	_, err = s.walkEvals(ctx, job.Project, job.Jobset, func(ev apiEval) bool {
+	_, err = s.walkEvals(ctx, job.Project, job.Jobset, walkScope{Until: oldest}, func(ev apiEval) bool {
 		if !oldest.IsZero() && unix(ev.Timestamp).Before(oldest) {
 			return false // older than every build we look for: none can be in it
 		}
@@ -264,7 +332,7 @@ func (s *Source) Evals(ctx context.Context, project, jobset string, w query.Wind
 	defer release()
 	var out []query.Eval
 	var infos []*evalInfo
-	reqs, err := s.walkEvals(ctx, project, jobset, func(ev apiEval) bool {
+	reqs, err := s.walkEvals(ctx, project, jobset, walkScope{Until: w.From, Evals: w.Limit + 1}, func(ev apiEval) bool {
 		t := unix(ev.Timestamp)
 		if t.Before(w.From) {
 			return false

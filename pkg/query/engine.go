@@ -132,10 +132,13 @@ func (fc *frameCtx) warn(format string, args ...any) {
 }
 
 // truncated adds the notice that limit cut the series.
-func (fc *frameCtx) truncated(l Listing, limit int) {
-	if l.Truncated {
+func (fc *frameCtx) truncated(l Listing, limit int) { fc.cut(l.Truncated, limit, "build", "builds") }
+
+// cut adds the notice that limit left out older rows of some kind.
+func (fc *frameCtx) cut(cut bool, limit int, one, many string) {
+	if cut {
 		fc.info("Showing the newest %s in the time range; older ones were left out. Raise limit (now %d) to see more.",
-			plural(limit, "build", "builds"), limit)
+			plural(limit, one, many), limit)
 	}
 }
 

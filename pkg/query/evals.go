@@ -27,7 +27,7 @@ func (e *Engine) evals(ctx context.Context, q *Query, w Window, fc *frameCtx) (d
 	fc.executed = executedQuery(reqs)
 	if len(list) > w.Limit {
 		list = list[:w.Limit]
-		fc.truncated(Listing{Truncated: true}, w.Limit)
+		fc.cut(true, w.Limit, "evaluation", "evaluations")
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].Timestamp.Before(list[j].Timestamp) })
 	n := len(list)
