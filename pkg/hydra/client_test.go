@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,5 +145,51 @@ func TestOneBrokenBuildDoesNotHideTheRest(t *testing.T) {
 	mustOK(t, r)
 	if r.Frames[0].Rows() != 4 || !hasNotice(r, "1 build could not be read") {
 		t.Fatalf("want 4 points and a warning, got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
+	}
+}
+
+func TestOversizedChunkedArtifactIsCutOffWhileReading(t *testing.T) {
+	e := newEnv(t, envOpts{maxBytes: 4096})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 1})
+	var written atomic.Int64
+	e.srv.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, "/download/") {
+			return false
+		}
+		// no Content-Length: the size is only found out by reading
+		w.Header().Set("Content-Type", "application/json")
+		chunk := []byte(strings.Repeat(" ", 1024))
+		for range 50 << 10 { // up to 50 MiB, stopped when the client stops reading
+			if _, err := w.Write(chunk); err != nil {
+				return true
+			}
+			written.Add(int64(len(chunk)))
+			w.(http.Flusher).Flush()
+		}
+		return true
+	})
+	r := e.run(job(throughput))
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "over the datasource's limit of 4096 bytes") {
+		t.Fatalf("want the size limit error, got %v", r.Error)
+	}
+	if written.Load() >= 50<<20 {
+		t.Fatal("the whole 50 MiB was read")
+	}
+}
+
+func TestNonJSONArtifactIsCounted(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 3})
+	e.srv.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/build/2/download/bench.json" {
+			_, _ = w.Write([]byte("throughput: 12\n"))
+			return true
+		}
+		return false
+	})
+	r := e.run(job(throughput))
+	mustOK(t, r)
+	if r.Frames[0].Rows() != 2 || !hasNotice(r, "1 build has a bench.json that is not valid JSON") {
+		t.Fatalf("got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 	}
 }
