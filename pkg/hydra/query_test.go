@@ -281,3 +281,26 @@ func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
 		t.Fatalf("evals of a heavy jobset: want its newest page (20) with a warning, got %d rows", r.Frames[0].Rows())
 	}
 }
+
+func TestConcurrentPanelsFetchEachThingOnce(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 60})
+	e.srv.SetLatency(5 * time.Millisecond)
+	done := make(chan backend.DataResponse)
+	for i := range 10 {
+		q := job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": []string{"results.throughput", "results.latency_ms"}[i%2]})
+		go func() { done <- e.run(q) }()
+	}
+	for range 10 {
+		r := <-done
+		mustOK(t, r)
+		if r.Frames[0].Rows() != 60 {
+			t.Fatalf("a panel got %d points, want 60", r.Frames[0].Rows())
+		}
+	}
+	for k, n := range e.srv.Requests() {
+		if n > 1 {
+			t.Errorf("%s fetched %d times by 10 concurrent panels", k, n)
+		}
+	}
+}
