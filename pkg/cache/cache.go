@@ -8,8 +8,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Sized is implemented by values that know their approximate size in bytes.
@@ -32,7 +30,7 @@ type Cache struct {
 	used    int64
 	ll      *list.List
 	items   map[string]*list.Element
-	group   singleflight.Group
+	calls   map[string]*call // loads in flight
 	now     func() time.Time
 	hits    uint64
 	misses  uint64
@@ -41,7 +39,7 @@ type Cache struct {
 
 // New returns a cache that never holds more than maxBytes of accounted size.
 func New(maxBytes int64) *Cache {
-	return &Cache{max: maxBytes, ll: list.New(), items: map[string]*list.Element{}, now: time.Now}
+	return &Cache{max: maxBytes, ll: list.New(), items: map[string]*list.Element{}, calls: map[string]*call{}, now: time.Now}
 }
 
 // Stats are counters for tests, benchmarks and the health check.
@@ -109,29 +107,70 @@ func (c *Cache) remove(el *list.Element) {
 	c.used -= e.size
 }
 
-// Load returns the cached value for key, or calls load once for all concurrent callers of
+// call is one load in flight, shared by every caller of its key.
+type call struct {
+	done    chan struct{}
+	val     any
+	err     error
+	cancel  context.CancelFunc
+	waiters int
+}
+
+// Load returns the cached value for key, or runs load once for all concurrent callers of
 // the same key and caches its result for ttl when store says so. Errors are never cached.
+// The load keeps the first caller's context values; it is cancelled only when every caller
+// waiting for it has given up, so one closed panel does not fail the others.
 func (c *Cache) Load(ctx context.Context, key string, ttl time.Duration,
 	load func(ctx context.Context) (value any, store bool, err error)) (any, error) {
 	if v, ok := c.Get(key); ok {
 		return v, nil
 	}
-	ch := c.group.DoChan(key, func() (any, error) {
-		if v, ok := c.Get(key); ok {
-			return v, nil
+	c.mu.Lock()
+	cl, ok := c.calls[key]
+	if ok {
+		cl.waiters++
+	} else {
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		cl = &call{done: make(chan struct{}), cancel: cancel, waiters: 1}
+		c.calls[key] = cl
+		go c.run(key, ttl, cl, lctx, load)
+	}
+	c.mu.Unlock()
+	select {
+	case <-cl.done:
+		return cl.val, cl.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		cl.waiters--
+		if cl.waiters == 0 {
+			cl.cancel()
+			if c.calls[key] == cl {
+				delete(c.calls, key) // a later caller starts afresh
+			}
 		}
-		v, store, err := load(context.WithoutCancel(ctx))
+		c.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+func (c *Cache) run(key string, ttl time.Duration, cl *call, ctx context.Context,
+	load func(ctx context.Context) (any, bool, error)) {
+	defer cl.cancel()
+	if v, ok := c.Get(key); ok {
+		cl.val = v
+	} else {
+		v, store, err := load(ctx)
 		if err == nil && store {
 			c.Set(key, v, ttl)
 		}
-		return v, err
-	})
-	select {
-	case r := <-ch:
-		return r.Val, r.Err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		cl.val, cl.err = v, err
 	}
+	c.mu.Lock()
+	if c.calls[key] == cl {
+		delete(c.calls, key)
+	}
+	c.mu.Unlock()
+	close(cl.done)
 }
 
 func sizeOf(v any) int64 {

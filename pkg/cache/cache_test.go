@@ -122,3 +122,80 @@ func TestLoadReturnsWhenTheCallerGivesUp(t *testing.T) {
 		t.Fatalf("want deadline exceeded, got %v", err)
 	}
 }
+
+func TestLoadIsCancelledWhenEveryCallerGivesUp(t *testing.T) {
+	c := New(1 << 20)
+	cancelled := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		cancel()
+	}()
+	_, err := c.Load(ctx, "k", 0, func(lctx context.Context) (any, bool, error) {
+		<-lctx.Done()
+		close(cancelled)
+		return nil, false, lctx.Err()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want canceled, got %v", err)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the load went on after its only caller gave up")
+	}
+	// a later caller starts a fresh load instead of joining the cancelled one
+	v, err := c.Load(context.Background(), "k", 0, func(context.Context) (any, bool, error) { return "fresh", true, nil })
+	if err != nil || v != "fresh" {
+		t.Fatalf("got %v, %v", v, err)
+	}
+}
+
+func TestLoadGoesOnWhileAnotherCallerWaits(t *testing.T) {
+	c := New(1 << 20)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	load := func(lctx context.Context) (any, bool, error) {
+		close(started)
+		select {
+		case <-release:
+			return "v", true, nil
+		case <-lctx.Done():
+			return nil, false, lctx.Err()
+		}
+	}
+	impatient, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 1)
+	go func() { _, err := c.Load(impatient, "k", 0, load); errs <- err }()
+	<-started
+	patient := make(chan any, 1)
+	go func() {
+		v, _ := c.Load(context.Background(), "k", 0, func(context.Context) (any, bool, error) {
+			t.Error("a second load ran for a key already loading")
+			return nil, false, nil
+		})
+		patient <- v
+	}()
+	waitFor(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.calls["k"] != nil && c.calls["k"].waiters == 2
+	})
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Fatalf("impatient caller: %v", err)
+	}
+	close(release)
+	if v := <-patient; v != "v" {
+		t.Fatalf("the patient caller got %v: the shared load was cancelled under it", v)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+	}
+}

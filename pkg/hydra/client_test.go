@@ -1,6 +1,8 @@
 package hydra_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -191,5 +193,35 @@ func TestNonJSONArtifactIsCounted(t *testing.T) {
 	mustOK(t, r)
 	if r.Frames[0].Rows() != 2 || !hasNotice(r, "1 build has a bench.json that is not valid JSON") {
 		t.Fatalf("got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
+	}
+}
+
+func TestCancelledQueryStopsItsRequests(t *testing.T) {
+	e := newEnv(t, envOpts{timeout: time.Minute})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 20})
+	var inFlight atomic.Int64
+	e.srv.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		inFlight.Add(1)
+		defer inFlight.Add(-1)
+		select { // a Hydra that takes a minute, unless the client hangs up
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+		return true
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	raw, _ := json.Marshal(job(throughput))
+	start := time.Now()
+	r := e.engine.Query(ctx, backend.DataQuery{RefID: "A", JSON: raw, TimeRange: backend.TimeRange{From: rangeFrom, To: rangeTo}}, false)
+	if time.Since(start) > 5*time.Second || r.Error == nil {
+		t.Fatalf("a cancelled query took %v and answered %v", time.Since(start), r.Error)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for inFlight.Load() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests to Hydra still open after the query was cancelled", inFlight.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
