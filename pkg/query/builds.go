@@ -53,16 +53,7 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 			d := b.Stop.Sub(b.Start).Seconds()
 			duration[i] = &d
 		}
-		if o, ok := fc.origins[b.ID]; ok {
-			if o.Eval != 0 {
-				ev := o.Eval
-				evals[i] = &ev
-			}
-			if o.Revision != "" {
-				r := o.Revision
-				revs[i] = &r
-			}
-		}
+		evals[i], revs[i] = fc.originAt(b.ID)
 	}
 	build := data.NewField("build", nil, ids)
 	if !fc.fromAlert {

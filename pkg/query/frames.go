@@ -43,16 +43,7 @@ func (fc *frameCtx) seriesFrame(s series) *data.Frame {
 	revs := make([]*string, n)
 	for i, p := range s.points {
 		times[i], values[i], builds[i] = p.t, p.v, p.build
-		if o, ok := fc.origins[p.build]; ok {
-			if o.Eval != 0 {
-				e := o.Eval
-				evals[i] = &e
-			}
-			if o.Revision != "" {
-				r := o.Revision
-				revs[i] = &r
-			}
-		}
+		evals[i], revs[i] = fc.originAt(p.build)
 	}
 	labels := data.Labels{"series": s.name}
 	for k, v := range fc.labels {
@@ -77,6 +68,23 @@ func (fc *frameCtx) seriesFrame(s series) *data.Frame {
 		Notices:             fc.notices,
 	}
 	return frame
+}
+
+// originAt is the eval and revision of a build, nil where unknown.
+func (fc *frameCtx) originAt(build int64) (*int64, *string) {
+	o, ok := fc.origins[build]
+	if !ok {
+		return nil, nil
+	}
+	var eval *int64
+	var rev *string
+	if o.Eval != 0 {
+		eval = &o.Eval
+	}
+	if o.Revision != "" {
+		rev = &o.Revision
+	}
+	return eval, rev
 }
 
 // hidden keeps a per-point number in the tooltip and data links but out of the plot.

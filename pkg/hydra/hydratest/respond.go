@@ -168,3 +168,17 @@ func notAllowed(w http.ResponseWriter, r *http.Request) {
 func isRead(r *http.Request) bool {
 	return r.Method == http.MethodGet || r.Method == http.MethodHead
 }
+
+// routable answers 404 when fewer than n path segments follow a route and 405 for anything
+// but a read, and reports whether the route may go on.
+func routable(w http.ResponseWriter, r *http.Request, segs []string, n int) bool {
+	if len(segs) < n {
+		fail(w, r, http.StatusNotFound, "Page not found.")
+		return false
+	}
+	if !isRead(r) {
+		notAllowed(w, r)
+		return false
+	}
+	return true
+}

@@ -15,12 +15,7 @@ var storePathRE = regexp.MustCompile(`^/nix/store/[^/]+`)
 
 // serveBuild answers /build/ID[/action...].
 func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request, segs []string) {
-	if len(segs) == 0 {
-		fail(w, r, http.StatusNotFound, "Page not found.")
-		return
-	}
-	if !isRead(r) {
-		notAllowed(w, r)
+	if !routable(w, r, segs, 1) {
 		return
 	}
 	if !isDigits(segs[0]) {

@@ -35,12 +35,7 @@ func renameLocation(r *http.Request, prefix []string, action string) string {
 
 // serveJobset answers /jobset/P/J[/action...].
 func (s *Server) serveJobset(w http.ResponseWriter, r *http.Request, segs []string) {
-	if len(segs) < 2 {
-		fail(w, r, http.StatusNotFound, "Page not found.")
-		return
-	}
-	if !isRead(r) {
-		notAllowed(w, r)
+	if !routable(w, r, segs, 2) {
 		return
 	}
 	project, name := segs[0], segs[1]
@@ -192,12 +187,7 @@ func (s *Server) serveJobsTab(w http.ResponseWriter, r *http.Request, k jsKey) {
 
 // serveEval answers /eval/ID[/builds | /job/JOB[/rest]].
 func (s *Server) serveEval(w http.ResponseWriter, r *http.Request, segs []string) {
-	if len(segs) == 0 {
-		fail(w, r, http.StatusNotFound, "Page not found.")
-		return
-	}
-	if !isRead(r) {
-		notAllowed(w, r)
+	if !routable(w, r, segs, 1) {
 		return
 	}
 	id, err := strconv.ParseInt(segs[0], 10, 64)

@@ -13,12 +13,7 @@ import (
 // serveJob answers /job/P/J/JOB[/action...]. Like Job.pm it checks the
 // jobset (301 when renamed) but not whether the job has any build.
 func (s *Server) serveJob(w http.ResponseWriter, r *http.Request, segs []string) {
-	if len(segs) < 3 {
-		fail(w, r, http.StatusNotFound, "Page not found.")
-		return
-	}
-	if !isRead(r) {
-		notAllowed(w, r)
+	if !routable(w, r, segs, 3) {
 		return
 	}
 	project, jobset, job := segs[0], segs[1], segs[2]
