@@ -47,7 +47,6 @@ type Client struct {
 	loginMu  sync.Mutex
 	session  atomic.Uint64 // bumped at every successful login
 	loggedIn atomic.Bool
-	requests atomic.Int64
 }
 
 // maxJSONBytes bounds a JSON answer (eval pages of big jobsets list every build id).
@@ -96,9 +95,6 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 
 // URL returns the absolute URL of a Hydra path ("/build/1").
 func (c *Client) URL(path string) string { return c.baseStr + path }
-
-// Requests counts the HTTP requests this client has sent.
-func (c *Client) Requests() int64 { return c.requests.Load() }
 
 // GetJSON fetches path asking for JSON the way Hydra's REST controllers expect, and decodes it.
 func (c *Client) GetJSON(ctx context.Context, path string, v any) error {
@@ -158,7 +154,6 @@ func (c *Client) once(ctx context.Context, path string, wantJSON bool, limit int
 		req.Header.Set("Accept", "application/json")
 	}
 	c.setUA(req)
-	c.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, nil, 0, c.transportError(ctx, path, err)

@@ -32,7 +32,6 @@ func (c *Client) login(ctx context.Context, seen uint64) error {
 	req.Header.Set("Origin", c.baseStr)
 	req.Header.Set("Referer", c.baseStr+"/")
 	c.setUA(req)
-	c.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return c.transportError(ctx, "/login", err)

@@ -36,9 +36,6 @@ func NewSource(c *Client, ch *cache.Cache, listTTL time.Duration) *Source {
 	return &Source{c: c, cache: ch, listTTL: listTTL}
 }
 
-// Client returns the underlying HTTP client.
-func (s *Source) Client() *Client { return s.c }
-
 // BuildURLPrefix implements query.Source.
 func (s *Source) BuildURLPrefix() string { return s.c.URL("/build/") }
 

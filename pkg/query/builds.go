@@ -40,11 +40,12 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 	ids := make([]int64, n)
 	evals := make([]*int64, n)
 	revs := make([]*string, n)
+	cached := make([]bool, n)
 	systems := make([]string, n)
 	names := make([]string, n)
 	for i, b := range bs {
 		times[i], status[i], group[i], ids[i] = timeOf(b, timeField), StatusText(b), StatusGroup(b), b.ID
-		systems[i], names[i] = b.System, b.NixName
+		systems[i], names[i], cached[i] = b.System, b.NixName, b.Cached
 		if b.Finished {
 			c := int64(b.Status)
 			code[i] = &c
@@ -68,6 +69,7 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 		data.NewField("statusCode", nil, code),
 		data.NewField("eval", nil, evals),
 		data.NewField("revision", nil, revs),
+		data.NewField("cached", nil, cached),
 		data.NewField("system", nil, systems),
 		data.NewField("nixname", nil, names),
 	)

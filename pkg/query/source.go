@@ -38,7 +38,7 @@ type Build struct {
 	Stop      time.Time // zero when unknown
 	NixName   string
 	System    string
-	Cached    bool // outputs were already valid: duration 0, products copied
+	Cached    bool // outputs were already valid (Hydra: start = stop): duration 0, products copied
 }
 
 // Succeeded reports whether the build finished with status 0.
