@@ -245,3 +245,28 @@ func scrub(err error) error {
 	}
 	return err
 }
+
+// Probe asks for path without following redirects and reports the status and, for a
+// redirect, where it points. It reads no body.
+func (c *Client) Probe(ctx context.Context, path string) (status int, location string, err error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, "", ctx.Err()
+	}
+	defer func() { <-c.sem }()
+	rctx, cancel := context.WithTimeout(context.WithValue(ctx, noRedirectKey{}, true), c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, c.URL(path), nil)
+	if err != nil {
+		return 0, "", query.Invalidf("cannot build a request for %s: %v", c.URL(path), err)
+	}
+	req.Header.Set("Accept", "application/json")
+	c.setUA(req)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, "", c.transportError(ctx, path, err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location"), nil
+}

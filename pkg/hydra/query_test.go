@@ -304,3 +304,24 @@ func TestConcurrentPanelsFetchEachThingOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyListingsAreExplained(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 3})
+	hydratest.GenerateJob(e.srv, hydratest.GenOptions{Jobset: "old", N: 3, FirstID: 50, FirstEvalID: 50})
+	e.srv.RenameJobset("bench", "old", "new")
+
+	r := e.run(map[string]any{"queryType": "builds", "project": "bench", "jobset": "nope", "job": "bench"})
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "Hydra has no jobset bench:nope") || r.Status != backend.StatusBadRequest {
+		t.Errorf("missing jobset: %v (%v)", r.Error, r.Status)
+	}
+	r = e.run(map[string]any{"queryType": "artifact", "project": "bench", "jobset": "old", "job": "bench", "product": "bench.json", "path": "x"})
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "was renamed to new") {
+		t.Errorf("renamed jobset: %v", r.Error)
+	}
+	r = e.run(job(map[string]any{"queryType": "artifact", "job": "benhc", "product": "bench.json", "path": "x"}))
+	mustOK(t, r)
+	if !hasNotice(r, "No finished build of bench:main:benhc") {
+		t.Errorf("a misspelt job gave no notice: %+v", r.Frames[0].Meta)
+	}
+}

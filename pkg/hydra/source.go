@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"fmt"
 	"net/url"
 	"sort"
@@ -78,7 +79,42 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 	if len(l.Builds) > w.Limit {
 		l.Builds, l.Truncated = l.Builds[:w.Limit], true
 	}
+	if len(l.Builds) == 0 {
+		return l, s.checkJobset(ctx, job.Project, job.Jobset)
+	}
 	return l, nil
+}
+
+// checkJobset explains an empty listing when the jobset does not exist or was renamed
+// (Hydra's API finds no builds under a jobset's old name; its pages answer 301).
+func (s *Source) checkJobset(ctx context.Context, project, jobset string) error {
+	p := jobsetPath(project, jobset)
+	v, err := s.cache.Load(ctx, "probe\x00"+p, s.listTTL, func(ctx context.Context) (any, bool, error) {
+		status, loc, err := s.c.Probe(ctx, p)
+		if err != nil {
+			return nil, false, err
+		}
+		switch {
+		case status == http.StatusNotFound:
+			return query.Invalidf("Hydra has no jobset %s:%s: check the project and jobset names", project, jobset), true, nil
+		case status == http.StatusMovedPermanently:
+			to := loc
+			if u, err := url.Parse(loc); err == nil {
+				if parts := strings.Split(strings.Trim(u.Path, "/"), "/"); len(parts) >= 3 && parts[0] == "jobset" {
+					to, _ = url.PathUnescape(parts[2])
+				}
+			}
+			return query.Invalidf("jobset %s:%s was renamed to %s: use the new name", project, jobset, to), true, nil
+		}
+		return error(nil), true, nil
+	})
+	if err != nil {
+		return nil // the probe only explains; its own failure changes nothing
+	}
+	if e, _ := v.(error); e != nil {
+		return e
+	}
+	return nil
 }
 
 // latest reads one /api/latestbuilds answer, kept decoded for the listing TTL.

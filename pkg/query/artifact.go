@@ -52,6 +52,7 @@ func (e *Engine) artifact(ctx context.Context, q *Query, w Window, fc *frameCtx)
 	}
 	fc.executed = executedQuery(reqs)
 	fc.truncated(l, w.Limit)
+	fc.noBuilds(l, q.JobRef())
 	if failed > 0 {
 		fc.info("%s did not succeed and %s no %s.", plural(failed, "build", "builds"), isAre(failed, "has", "have"), q.Product)
 	}

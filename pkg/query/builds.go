@@ -25,6 +25,7 @@ func (e *Engine) builds(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	wait(fc)
 	fc.executed = executedQuery(l.Requests)
 	fc.truncated(l, w.Limit)
+	fc.noBuilds(l, q.JobRef())
 	bs := append([]Build(nil), l.Builds...)
 	sort.SliceStable(bs, func(i, j int) bool { return timeOf(bs[i], q.TimeField).Before(timeOf(bs[j], q.TimeField)) })
 	return data.Frames{fc.buildsFrame(q.JobRef().String(), bs, q.TimeField)}, nil

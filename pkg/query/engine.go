@@ -134,6 +134,13 @@ func (fc *frameCtx) warn(format string, args ...any) {
 // truncated adds the notice that limit cut the series.
 func (fc *frameCtx) truncated(l Listing, limit int) { fc.cut(l.Truncated, limit, "build", "builds") }
 
+// noBuilds explains an empty listing.
+func (fc *frameCtx) noBuilds(l Listing, job JobRef) {
+	if len(l.Builds) == 0 {
+		fc.info("No finished build of %s in the time range. If you expected some, check the job name.", job)
+	}
+}
+
 // cut adds the notice that limit left out older rows of some kind.
 func (fc *frameCtx) cut(cut bool, limit int, one, many string) {
 	if cut {
