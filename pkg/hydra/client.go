@@ -207,7 +207,7 @@ func (c *Client) statusError(path string, resp *http.Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	detail := ""
 	if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-		detail = ": " + truncate(e.Error, 300)
+		detail = ": " + strings.TrimSuffix(truncate(e.Error, 300), ".")
 	}
 	u := c.URL(path)
 	err := &query.UpstreamError{HTTPStatus: resp.StatusCode}
