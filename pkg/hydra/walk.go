@@ -144,4 +144,3 @@ func lastPage(link string) int {
 	}
 	return k
 }
-
