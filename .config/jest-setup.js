@@ -28,6 +28,18 @@ if (typeof window !== 'undefined') {
     };
   }
 
+  // Select menus watch their scroll edges with an IntersectionObserver, which jsdom lacks.
+  if (!global.IntersectionObserver) {
+    global.IntersectionObserver = class {
+      observe() {}
+      unobserve() {}
+      disconnect() {}
+      takeRecords() {
+        return [];
+      }
+    };
+  }
+
   // Canvas measuring (text width in Select and friends) has no jsdom implementation.
   HTMLCanvasElement.prototype.getContext = () => null;
 }

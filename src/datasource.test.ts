@@ -95,6 +95,33 @@ describe('filterQuery', () => {
   });
 });
 
+describe('saved queries of older versions', () => {
+  it('are migrated before variables are replaced', () => {
+    const saved = { refId: 'A', project: 'nixpkgs', jobset: '$jobset', job: 'j', limit: '200', timeField: 'queued' };
+    expect(makeDataSource().applyTemplateVariables(saved as unknown as NixQuery, {})).toEqual({
+      refId: 'A',
+      queryType: 'artifact',
+      project: 'nixpkgs',
+      jobset: 'trunk',
+      job: 'j',
+      limit: 200,
+      timeField: 'timestamp',
+    });
+  });
+
+  it('are judged complete or not as migrated', () => {
+    const hydra = makeDataSource();
+    const saved = { refId: 'A', project: 'p', jobset: 'j', job: 'x', product: 'b.json', path: 'x', limit: '5' };
+    expect(hydra.filterQuery(saved as unknown as NixQuery)).toBe(true);
+    expect(hydra.filterQuery({ ...saved, queryType: 'Metric' } as unknown as NixQuery)).toBe(false);
+    expect(hydra.filterQuery({ ...saved, queryType: 'Builds' } as unknown as NixQuery)).toBe(true);
+  });
+
+  it('with an unknown query type go to the backend, which names the type in its error', () => {
+    expect(makeDataSource().filterQuery({ refId: 'A', queryType: 'bogus' } as unknown as NixQuery)).toBe(true);
+  });
+});
+
 describe('getDefaultQuery and annotations', () => {
   it('starts with an artifact query over 100 builds by queue time', () => {
     expect(makeDataSource().getDefaultQuery(0 as never)).toEqual({
@@ -104,7 +131,23 @@ describe('getDefaultQuery and annotations', () => {
     });
   });
 
-  it('supports annotation queries', () => {
-    expect(makeDataSource().annotations).toEqual({});
+  it('starts an annotation query as the evaluations of a jobset', () => {
+    const { annotations } = makeDataSource();
+    expect(annotations?.getDefaultQuery?.()).toEqual({ queryType: 'evals' });
+    // Grafana's annotation editor shows {...getDefaultQuery(), ...(annotation.target ?? { refId: 'Anno' })}
+    expect(annotations?.QueryEditor).toBeUndefined();
+    expect(annotations?.prepareAnnotation).toBeUndefined();
+  });
+
+  it('turns an evals annotation query with project and jobset into a runnable query', () => {
+    const ds = makeDataSource();
+    const target: NixQuery = {
+      refId: 'Anno',
+      ...ds.annotations!.getDefaultQuery!(),
+      project: 'nixpkgs',
+      jobset: '$jobset',
+    };
+    expect(ds.filterQuery(target)).toBe(true);
+    expect(ds.applyTemplateVariables(target, {})).toEqual({ ...target, jobset: 'trunk' });
   });
 });

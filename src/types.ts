@@ -73,6 +73,25 @@ export const TIME_FIELDS: Array<SelectableValue<TimeField>> = [
   { value: 'stoptime', label: 'Finished', description: 'When the build finished' },
 ];
 
+/** The lists the backend serves for pickers and variables (GET …/resources/<name>). */
+export type ListResource = 'projects' | 'jobsets' | 'jobs' | 'metrics' | 'products';
+
+/** A template variable's query: which list, of which project, jobset or job (may hold variables). */
+export interface NixVariableQuery extends DataQuery {
+  type?: ListResource;
+  project?: string;
+  jobset?: string;
+  job?: string;
+}
+
+export const VARIABLE_QUERY_TYPES: Array<SelectableValue<ListResource>> = [
+  { value: 'projects', label: 'Projects', description: 'Every visible project' },
+  { value: 'jobsets', label: 'Jobsets', description: 'The jobsets of a project' },
+  { value: 'jobs', label: 'Jobs', description: "The jobs of a jobset's newest evaluation" },
+  { value: 'metrics', label: 'Metrics', description: "The metric names of a job's newest builds" },
+  { value: 'products', label: 'Products', description: "The build products of a job's newest builds" },
+];
+
 /**
  * The text fields a query of this type cannot run without, on this source (the backend checks
  * the same). A job is named project:jobset:job, except in a local Nix store, where `job` alone

@@ -2,8 +2,9 @@ import React from 'react';
 import { DataSourceSettings } from '@grafana/data';
 import { fireEvent, render, screen } from '@testing-library/react';
 
+import { pick } from '../testing/editors';
 import { NixDataSourceOptions, NixSecureJsonData } from '../types';
-import { ConfigEditor } from './ConfigEditor';
+import { ConfigEditor, formatBytes } from './ConfigEditor';
 
 type Settings = DataSourceSettings<NixDataSourceOptions, NixSecureJsonData>;
 
@@ -88,5 +89,79 @@ describe('ConfigEditor', () => {
 
     fireEvent.change(box, { target: { value: '' } });
     expect(onOptionsChange.mock.calls[1][0].jsonData.maxConcurrency).toBeUndefined();
+  });
+
+  it('asks a Hydra source for its URL, user and password; the password goes to secureJsonData only', () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({ source: 'hydra' })} onOptionsChange={onOptionsChange} />);
+
+    fireEvent.change(screen.getByLabelText('Hydra URL'), { target: { value: 'https://hydra.example.org' } });
+    expect(onOptionsChange.mock.calls[0][0].url).toBe('https://hydra.example.org');
+
+    fireEvent.change(screen.getByLabelText('User'), { target: { value: 'alice' } });
+    expect(onOptionsChange.mock.calls[1][0].jsonData).toEqual({ source: 'hydra', hydraUser: 'alice' });
+
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 's3cret' } });
+    const next: Settings = onOptionsChange.mock.calls[2][0];
+    expect(next.secureJsonData).toEqual({ hydraPassword: 's3cret' });
+    expect(JSON.stringify(next.jsonData)).not.toContain('s3cret');
+    expect(screen.queryByLabelText('Database')).not.toBeInTheDocument();
+  });
+
+  it('shows a stored password as configured, never its value', () => {
+    render(
+      <ConfigEditor options={settings({ source: 'hydra' }, { hydraPassword: true })} onOptionsChange={jest.fn()} />
+    );
+    expect(screen.getByLabelText('Password')).toHaveValue('configured');
+    expect(screen.getByLabelText('Password')).toBeDisabled();
+  });
+
+  it("asks Hydra's database for the URL (for links), the database URL and its password", () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({ source: 'hydradb' })} onOptionsChange={onOptionsChange} />);
+
+    expect(screen.getByLabelText('Hydra URL')).toBeInTheDocument();
+    expect(screen.queryByLabelText('User')).not.toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Database'), { target: { value: 'postgres://hydra@db/hydra' } });
+    expect(onOptionsChange.mock.calls[0][0].jsonData).toEqual({
+      source: 'hydradb',
+      database: 'postgres://hydra@db/hydra',
+    });
+    fireEvent.change(screen.getByLabelText('Database password'), { target: { value: 'pw' } });
+    expect(onOptionsChange.mock.calls[1][0].secureJsonData).toEqual({ databasePassword: 'pw' });
+  });
+
+  it('switches the source with the picker, keeping the other settings', async () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({ hydraUser: 'alice' })} onOptionsChange={onOptionsChange} />);
+
+    await pick('Read builds from', 'Nix store');
+    expect(onOptionsChange.mock.calls[0][0].jsonData).toEqual({ source: 'store', hydraUser: 'alice' });
+  });
+
+  it('edits the store paths and every limit as numbers', () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({ source: 'store' })} onOptionsChange={onOptionsChange} />);
+
+    fireEvent.change(screen.getByLabelText('Store directory'), { target: { value: '/data/nix/store' } });
+    fireEvent.change(screen.getByLabelText('Nix state directory'), { target: { value: '/data/nix/var/nix' } });
+    fireEvent.change(screen.getByLabelText('Timeout (s)'), { target: { value: '60' } });
+    fireEvent.change(screen.getByLabelText('Max artifact bytes'), { target: { value: '1048576' } });
+    fireEvent.change(screen.getByLabelText('Cache bytes'), { target: { value: '4096' } });
+    expect(onOptionsChange.mock.calls.map((call) => call[0].jsonData)).toEqual([
+      { source: 'store', storeDir: '/data/nix/store' },
+      { source: 'store', nixStateDir: '/data/nix/var/nix' },
+      { source: 'store', timeoutSeconds: 60 },
+      { source: 'store', maxArtifactBytes: 1048576 },
+      { source: 'store', cacheBytes: 4096 },
+    ]);
+  });
+
+  it('says how much a byte limit is', () => {
+    render(<ConfigEditor options={settings({ maxArtifactBytes: 1 << 20 })} onOptionsChange={jest.fn()} />);
+    expect(screen.getByText('1 MiB')).toBeInTheDocument();
+    expect(screen.getByText('64 MiB')).toBeInTheDocument(); // the cache's default
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(100)).toBe('100 bytes');
   });
 });

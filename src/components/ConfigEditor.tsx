@@ -47,7 +47,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     });
 
   const secretInput = (key: Secret, label: string, tooltip: string) => (
-    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip} htmlFor={`config-${key}`}>
       <SecretInput
         id={`config-${key}`}
         isConfigured={Boolean(secureJsonFields[key])}
@@ -61,7 +61,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   );
 
   const textInput = (key: TextOption, label: string, placeholder: string, tooltip?: string) => (
-    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip} htmlFor={`config-${key}`}>
       <Input
         id={`config-${key}`}
         value={jsonData[key] ?? ''}
@@ -72,8 +72,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     </InlineField>
   );
 
-  const numberInput = (key: NumberOption, label: string, fallback: number, tooltip: string) => (
-    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+  const numberInput = (key: NumberOption, label: string, fallback: number, tooltip: string, bytes = false) => (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip} htmlFor={`config-${key}`}>
       <Input
         id={`config-${key}`}
         type="number"
@@ -81,6 +81,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         value={jsonData[key] ?? ''}
         placeholder={String(fallback)}
         width={INPUT_WIDTH}
+        suffix={bytes ? formatBytes(jsonData[key] ?? fallback) : undefined}
         onChange={onNumber(key)}
       />
     </InlineField>
@@ -92,7 +93,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   return (
     <>
       <FieldSet label="Source">
-        <InlineField label="Read builds from" labelWidth={LABEL_WIDTH}>
+        <InlineField label="Read builds from" labelWidth={LABEL_WIDTH} htmlFor="config-source">
           {/* eslint-disable-next-line @typescript-eslint/no-deprecated -- Grafana 10.4 has no Combobox */}
           <Select
             inputId="config-source"
@@ -108,6 +109,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             label="Hydra URL"
             labelWidth={LABEL_WIDTH}
             tooltip={source === 'hydra' ? 'Base URL of the Hydra server' : 'Used for build links and downloads'}
+            htmlFor="config-url"
           >
             <Input
               id="config-url"
@@ -155,10 +157,29 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           'maxArtifactBytes',
           'Max artifact bytes',
           16 << 20,
-          'Larger build products are refused with an error'
+          'Larger build products are refused with an error',
+          true
         )}
-        {numberInput('cacheBytes', 'Cache bytes', 64 << 20, 'Memory kept for finished builds, shared by all queries')}
+        {numberInput(
+          'cacheBytes',
+          'Cache bytes',
+          64 << 20,
+          'Memory kept for finished builds, shared by all queries',
+          true
+        )}
       </FieldSet>
     </>
   );
+}
+
+/** A byte count as people read it: 16777216 is "16 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }

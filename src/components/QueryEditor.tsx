@@ -1,10 +1,12 @@
-import React, { ChangeEvent } from 'react';
-import { QueryEditorProps } from '@grafana/data';
+import React, { ChangeEvent, KeyboardEvent, useMemo } from 'react';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
+import { isQueryType, migrateQuery } from '../migrate';
 import {
   DEFAULT_QUERY,
+  ListResource,
   NixDataSourceOptions,
   NixQuery,
   QUERY_TYPES,
@@ -13,6 +15,8 @@ import {
   TextField,
   requiredFields,
 } from '../types';
+import { PathPreview } from './PathPreview';
+import { ResourcePicker } from './ResourcePicker';
 
 type Props = QueryEditorProps<DataSource, NixQuery, NixDataSourceOptions>;
 
@@ -25,64 +29,158 @@ const FIELDS_BY_TYPE: Record<QueryType, TextField[]> = {
   jobs: ['project', 'jobset'],
 };
 
-const FIELD_UI: Record<TextField, { label: string; example: string; tooltip: string }> = {
-  project: { label: 'Project', example: 'nixpkgs', tooltip: 'Hydra project' },
-  jobset: { label: 'Jobset', example: 'trunk', tooltip: 'Hydra jobset' },
-  job: { label: 'Job', example: 'metrics', tooltip: 'Hydra job; for a Nix store, a derivation name or glob' },
-  product: { label: 'Product', example: 'bench.json', tooltip: 'Build product file name or path inside the output' },
-  path: { label: 'Path', example: 'results.throughput', tooltip: 'gjson path into the artifact' },
-  metric: { label: 'Metric', example: '*.time', tooltip: 'Metric name from nix-support/hydra-metrics, or a glob' },
+type PickedField = Exclude<TextField, 'path'>;
+
+const PICKERS: Record<
+  PickedField,
+  { label: string; example: string; tooltip: string; resource: ListResource; autoSelect?: 'only' | 'first' }
+> = {
+  project: { label: 'Project', example: 'nixpkgs', tooltip: 'Hydra project', resource: 'projects', autoSelect: 'only' },
+  jobset: {
+    label: 'Jobset',
+    example: 'trunk',
+    tooltip: 'Jobset of the project',
+    resource: 'jobsets',
+    autoSelect: 'only',
+  },
+  job: {
+    label: 'Job',
+    example: 'metrics',
+    tooltip: 'Job of the jobset; for a Nix store, a derivation name or a glob such as mybench-*',
+    resource: 'jobs',
+    autoSelect: 'only',
+  },
+  product: {
+    label: 'Product',
+    example: 'bench.json',
+    tooltip: 'Build product: its file name, or its path inside the output (results/bench.json)',
+    resource: 'products',
+    autoSelect: 'first',
+  },
+  metric: {
+    label: 'Metric',
+    example: '*.time',
+    tooltip: 'Metric name from nix-support/hydra-metrics, or a glob such as *.time',
+    resource: 'metrics',
+  },
 };
 
-/** Simple query editor: the query type and the plain fields of the query model. */
-export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
-  const queryType = query.queryType ?? DEFAULT_QUERY.queryType!;
+/** What changing a field empties: jobset and job names belong to a project. */
+const CLEARS: Partial<Record<PickedField, TextField[]>> = { project: ['jobset', 'job'] };
+
+/**
+ * The query editor: every field is picked from what the backend lists (or typed: variables and
+ * globs are kept as they are), and an artifact query previews the newest artifact and what its
+ * path selects. A picker runs the query when it changes, a text box when it loses focus.
+ */
+export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: Props) {
+  const query = useMemo(() => migrateQuery(saved), [saved]);
+  const known = isQueryType(query.queryType);
+  const queryType: QueryType = known ? (query.queryType as QueryType) : 'builds';
+  const fields = known ? FIELDS_BY_TYPE[queryType] : FIELDS_BY_TYPE.builds;
   const required = requiredFields(queryType, datasource.source);
   const usesTime = queryType === 'artifact' || queryType === 'metric' || queryType === 'builds';
+  const client = datasource.resources;
+  const refId = query.refId;
 
-  const onText = (field: TextField) => (event: ChangeEvent<HTMLInputElement>) =>
-    onChange({ ...query, [field]: event.target.value });
+  const change = (patch: Partial<NixQuery>) => onChange({ ...query, ...patch });
+  const changeAndRun = (patch: Partial<NixQuery>) => {
+    change(patch);
+    onRunQuery();
+  };
+
+  const onPick = (field: PickedField) => (value: string | undefined) => {
+    if (value === query[field]) {
+      return;
+    }
+    const patch: Partial<NixQuery> = { [field]: value };
+    for (const dependent of CLEARS[field] ?? []) {
+      patch[dependent] = undefined;
+    }
+    changeAndRun(patch);
+  };
 
   const onLimit = (event: ChangeEvent<HTMLInputElement>) => {
     const limit = parseInt(event.target.value, 10);
-    onChange({ ...query, limit: Number.isFinite(limit) && limit > 0 ? limit : undefined });
+    change({ limit: Number.isFinite(limit) && limit > 0 ? limit : undefined });
   };
 
-  // A select takes effect at once; a text box when it loses focus.
-  const changeAndRun = (patch: Partial<NixQuery>) => {
-    onChange({ ...query, ...patch });
-    onRunQuery();
+  const onPathKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'Enter') {
+      onRunQuery();
+    }
+  };
+
+  const typeValue: SelectableValue<string> | undefined = known
+    ? QUERY_TYPES.find((option) => option.value === queryType)
+    : { value: String(query.queryType), label: `unknown: ${String(query.queryType)}` };
+
+  const picker = (field: PickedField) => {
+    const ui = PICKERS[field];
+    return (
+      <ResourcePicker
+        key={field}
+        label={ui.label}
+        testId={`nixci-${field}`}
+        inputId={`nixci-${field}-${refId}`}
+        resource={ui.resource}
+        client={client}
+        fields={query}
+        value={query[field]}
+        onChange={onPick(field)}
+        autoSelect={ui.autoSelect}
+        placeholder={required.includes(field) ? ui.example : 'optional'}
+        tooltip={ui.tooltip}
+        width={field === 'product' || field === 'metric' ? 28 : 22}
+      />
+    );
   };
 
   return (
     <>
       <InlineFieldRow>
-        <InlineField label="Query type" labelWidth={14}>
+        <InlineField label="Query type" labelWidth={10} htmlFor={`nixci-query-type-${refId}`}>
           {/* eslint-disable-next-line @typescript-eslint/no-deprecated -- Grafana 10.4 has no Combobox */}
-          <Select
-            inputId={`query-type-${query.refId}`}
+          <Select<string>
+            inputId={`nixci-query-type-${refId}`}
+            data-testid="nixci-query-type"
+            aria-label="Query type"
             options={QUERY_TYPES}
-            value={queryType}
-            width={24}
-            onChange={(option) => changeAndRun({ queryType: option.value })}
+            value={typeValue}
+            width={22}
+            onChange={(option) => changeAndRun({ queryType: option.value as QueryType })}
           />
         </InlineField>
         {usesTime && (
-          <InlineField label="Time" labelWidth={8} tooltip="Which build time places a point on the time axis">
+          <InlineField
+            label="Time"
+            labelWidth={8}
+            tooltip="Which build time places a point on the time axis"
+            htmlFor={`nixci-time-field-${refId}`}
+          >
             {/* eslint-disable-next-line @typescript-eslint/no-deprecated -- Grafana 10.4 has no Combobox */}
-            <Select
-              inputId={`query-time-${query.refId}`}
+            <Select<string>
+              inputId={`nixci-time-field-${refId}`}
+              data-testid="nixci-time-field"
+              aria-label="Time field"
               options={TIME_FIELDS}
               value={query.timeField ?? DEFAULT_QUERY.timeField}
               width={16}
-              onChange={(option) => changeAndRun({ timeField: option.value })}
+              onChange={(option) => changeAndRun({ timeField: option.value as NixQuery['timeField'] })}
             />
           </InlineField>
         )}
         {queryType !== 'jobs' && (
-          <InlineField label="Limit" labelWidth={8} tooltip="At most this many builds, newest first">
+          <InlineField
+            label="Limit"
+            labelWidth={8}
+            tooltip="At most this many builds (or evaluations), newest first"
+            htmlFor={`nixci-limit-${refId}`}
+          >
             <Input
-              id={`query-limit-${query.refId}`}
+              id={`nixci-limit-${refId}`}
+              data-testid="nixci-limit"
+              aria-label="Limit"
               type="number"
               min={1}
               value={query.limit ?? ''}
@@ -94,20 +192,41 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           </InlineField>
         )}
       </InlineFieldRow>
-      <InlineFieldRow>
-        {FIELDS_BY_TYPE[queryType].map((field) => (
-          <InlineField key={field} label={FIELD_UI[field].label} labelWidth={10} tooltip={FIELD_UI[field].tooltip}>
-            <Input
-              id={`query-${field}-${query.refId}`}
-              value={query[field] ?? ''}
-              placeholder={required.includes(field) ? FIELD_UI[field].example : 'optional'}
-              width={field === 'path' || field === 'product' ? 28 : 20}
-              onChange={onText(field)}
-              onBlur={onRunQuery}
-            />
-          </InlineField>
-        ))}
-      </InlineFieldRow>
+
+      <InlineFieldRow>{fields.filter(isJobField).map(picker)}</InlineFieldRow>
+
+      {queryType === 'metric' && <InlineFieldRow>{picker('metric')}</InlineFieldRow>}
+
+      {queryType === 'artifact' && (
+        <>
+          <InlineFieldRow>
+            {picker('product')}
+            <InlineField
+              label="Path"
+              labelWidth={8}
+              grow
+              htmlFor={`nixci-path-${refId}`}
+              tooltip="gjson path into the product, e.g. results.throughput; benchmarks.#.mean gives one series per element"
+            >
+              <Input
+                id={`nixci-path-${refId}`}
+                data-testid="nixci-path"
+                aria-label="Path"
+                value={query.path ?? ''}
+                placeholder="results.throughput"
+                onChange={(event: ChangeEvent<HTMLInputElement>) => change({ path: event.target.value })}
+                onBlur={onRunQuery}
+                onKeyDown={onPathKey}
+              />
+            </InlineField>
+          </InlineFieldRow>
+          <PathPreview client={client} fields={query} onPickPath={(path) => changeAndRun({ path })} />
+        </>
+      )}
     </>
   );
+}
+
+function isJobField(field: TextField): field is 'project' | 'jobset' | 'job' {
+  return field === 'project' || field === 'jobset' || field === 'job';
 }
