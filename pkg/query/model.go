@@ -4,6 +4,9 @@ package query
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -41,8 +44,27 @@ type Query struct {
 	Product   string `json:"product"`
 	Path      string `json:"path"`
 	Metric    string `json:"metric"`
-	Limit     int    `json:"limit"`
+	Limit     Limit  `json:"limit"`
 	TimeField string `json:"timeField"`
+}
+
+// Limit is the query's build limit. Older saved queries hold it as a string ("200") or a
+// fraction; alert rules send them as saved, without the editor's migration, so both are read.
+type Limit int
+
+// UnmarshalJSON reads a number or a numeric string; null or "" mean the default.
+func (l *Limit) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	if s == "" || s == "null" {
+		*l = 0
+		return nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return Invalidf("limit %s is not a number: set it to how many builds to show, e.g. 100", string(b))
+	}
+	*l = Limit(math.Max(math.Min(math.Floor(v), math.MaxInt32), math.MinInt32))
+	return nil
 }
 
 // JobRef returns the job the query is about.
@@ -53,6 +75,10 @@ func (q *Query) JobRef() JobRef { return JobRef{Project: q.Project, Jobset: q.Jo
 func Parse(dq backend.DataQuery, fullJob bool) (*Query, Window, error) {
 	q := &Query{}
 	if err := json.Unmarshal(dq.JSON, q); err != nil {
+		var inv *InvalidError
+		if errors.As(err, &inv) {
+			return nil, Window{}, inv
+		}
 		return nil, Window{}, Invalidf("the query is not valid JSON of the expected shape (%v); re-save the panel's query", err)
 	}
 	if dq.QueryType != "" {
@@ -62,7 +88,7 @@ func Parse(dq backend.DataQuery, fullJob bool) (*Query, Window, error) {
 	if err := q.validate(fullJob); err != nil {
 		return nil, Window{}, err
 	}
-	w, err := window(dq.TimeRange, q.Limit)
+	w, err := window(dq.TimeRange, int(q.Limit))
 	return q, w, err
 }
 

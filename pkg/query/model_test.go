@@ -43,7 +43,7 @@ func TestParseRejectsWithAMessageThatSaysWhatToFix(t *testing.T) {
 		{`{"queryType":"builds","project":"p","jobset":"j","job":"x","limit":-1}`, "limit -1 is out of range"},
 		{`{"queryType":"builds","project":"p","jobset":"j","job":"x","limit":1000000000}`, "out of range"},
 		{`{"queryType":"builds","project":"p","jobset":"j","job":"x","timeField":"starttime"}`, "timeField"},
-		{`{"queryType":"builds","project":"p","jobset":"j","job":"x","limit":"ten"}`, "not valid JSON"},
+		{`{"queryType":"builds","project":"p","jobset":"j","job":"x","limit":"ten"}`, `limit "ten" is not a number`},
 	}
 	for _, c := range cases {
 		_, _, err := Parse(dq(c.json), true)
@@ -55,6 +55,15 @@ func TestParseRejectsWithAMessageThatSaysWhatToFix(t *testing.T) {
 		r := ErrorResponse(err)
 		if r.ErrorSource != backend.ErrorSourceDownstream || r.Status != backend.StatusBadRequest {
 			t.Errorf("%s: response %v/%v, want downstream bad request", c.json, r.ErrorSource, r.Status)
+		}
+	}
+}
+
+func TestParseReadsOlderLimits(t *testing.T) {
+	for raw, want := range map[string]int{`"200"`: 200, `150.7`: 150, `""`: DefaultLimit, `null`: DefaultLimit, `" 30 "`: 30} {
+		q, w, err := Parse(dq(`{"queryType":"builds","project":"p","jobset":"j","job":"x","limit":`+raw+`}`), true)
+		if err != nil || int(q.Limit) != want || w.Limit != want {
+			t.Errorf("limit %s: got %v/%v, %v; want %d", raw, q.Limit, w.Limit, err, want)
 		}
 	}
 }
