@@ -87,11 +87,7 @@ func (s *Source) JobNames(ctx context.Context, project, jobset string) ([]query.
 	if err != nil {
 		return nil, err
 	}
-	out := make([]query.Item, len(jobs))
-	for i, j := range jobs {
-		out[i] = query.Item{Value: j.Job, Description: query.StatusText(j.Build)}
-	}
-	return out, nil
+	return query.JobItems(jobs), nil
 }
 
 // ProductNames lists the products of the job's five newest builds, by name and by path

@@ -3,6 +3,7 @@ package hydra_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"net/http"
 	"strings"
 	"sync"
@@ -145,7 +146,7 @@ func TestOneBrokenBuildDoesNotHideTheRest(t *testing.T) {
 	})
 	r := e.run(job(throughput))
 	mustOK(t, r)
-	if r.Frames[0].Rows() != 4 || !hasNotice(r, "1 build could not be read") {
+	if r.Frames[0].Rows() != 4 || !testutil.HasNotice(r, "1 build could not be read") {
 		t.Fatalf("want 4 points and a warning, got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 	}
 }
@@ -191,7 +192,7 @@ func TestNonJSONArtifactIsCounted(t *testing.T) {
 	})
 	r := e.run(job(throughput))
 	mustOK(t, r)
-	if r.Frames[0].Rows() != 2 || !hasNotice(r, "1 build has a bench.json that is not valid JSON") {
+	if r.Frames[0].Rows() != 2 || !testutil.HasNotice(r, "1 build has a bench.json that is not valid JSON") {
 		t.Fatalf("got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 	}
 }

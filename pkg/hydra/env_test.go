@@ -3,14 +3,13 @@ package hydra_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
-	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
@@ -88,27 +87,8 @@ func (e *env) runRange(q map[string]any, from, to time.Time) backend.DataRespons
 // golden compares a response with testdata/golden/NAME.jsonc after hiding the fake's address.
 func (e *env) golden(name string, r backend.DataResponse) {
 	e.t.Helper()
-	normalize(r.Frames, e.srv.URL)
+	testutil.HideURL(r.Frames, e.srv.URL, fakeURL)
 	experimental.CheckGoldenJSONResponse(e.t.(*testing.T), "testdata/golden", name, &r, updateGolden)
-}
-
-func normalize(frames data.Frames, base string) {
-	for _, f := range frames {
-		if f.Meta != nil {
-			f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, base, fakeURL)
-			for i := range f.Meta.Notices {
-				f.Meta.Notices[i].Text = strings.ReplaceAll(f.Meta.Notices[i].Text, base, fakeURL)
-			}
-		}
-		for _, fl := range f.Fields {
-			if fl.Config == nil {
-				continue
-			}
-			for i := range fl.Config.Links {
-				fl.Config.Links[i].URL = strings.ReplaceAll(fl.Config.Links[i].URL, base, fakeURL)
-			}
-		}
-	}
 }
 
 func mustOK(t *testing.T, r backend.DataResponse) {

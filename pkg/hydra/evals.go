@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"time"
@@ -130,43 +129,10 @@ func (s *Source) remember(ev apiEval) *evalInfo {
 	return info
 }
 
-var (
-	flakeRevParam = regexp.MustCompile(`[?&]rev=([0-9a-fA-F]{7,64})`)
-	flakeRevPath  = regexp.MustCompile(`^[a-z]+:[^?]*/([0-9a-fA-F]{40}|[0-9a-fA-F]{64})(?:[?#]|$)`)
-)
-
-// FlakeRevision takes the commit out of a locked flake reference such as
-// github:owner/repo/<rev> or git+https://host/repo?ref=main&rev=<rev>.
-func FlakeRevision(ref string) string {
-	if m := flakeRevParam.FindStringSubmatch(ref); m != nil {
-		return m[1]
-	}
-	if m := flakeRevPath.FindStringSubmatch(ref); m != nil {
-		return m[1]
-	}
-	return ""
-}
-
-// pickRevision chooses an eval's commit: the flake's, else the input holding the Nix
-// expression, else the only input with a revision, else the first by name.
+// pickRevision chooses an eval's commit (query.PickRevision), else the one already known.
 func pickRevision(e *evalInfo, nixExprInput string) string {
-	if e.Flake != "" {
-		if r := FlakeRevision(e.Flake); r != "" {
-			return r
-		}
-	}
-	var withRev []query.EvalInput
-	for _, in := range e.Inputs {
-		if in.Revision == "" {
-			continue
-		}
-		if in.Name == nixExprInput {
-			return in.Revision
-		}
-		withRev = append(withRev, in)
-	}
-	if len(withRev) == 1 || (len(withRev) > 0 && nixExprInput != "") {
-		return withRev[0].Revision
+	if r := query.PickRevision(e.Flake, nixExprInput, e.Inputs); r != "" {
+		return r
 	}
 	return e.Revision
 }

@@ -1,6 +1,7 @@
 package hydra_test
 
 import (
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"math"
 	"strings"
 	"testing"
@@ -85,7 +86,7 @@ func TestArtifactLimitAndTimeRange(t *testing.T) {
 	if r.Frames[0].Rows() != 10 {
 		t.Fatalf("limit 10 gave %d points", r.Frames[0].Rows())
 	}
-	if !hasNotice(r, "Raise limit") {
+	if !testutil.HasNotice(r, "Raise limit") {
 		t.Fatal("no notice that limit cut the series")
 	}
 	// A window in the past: builds 21..30 of 50 (hours 20..29 before the newest build).
@@ -231,20 +232,6 @@ func TestSeedFixtures(t *testing.T) {
 	e.golden("seed_builds", r)
 }
 
-func hasNotice(r backend.DataResponse, text string) bool {
-	for _, f := range r.Frames {
-		if f.Meta == nil {
-			continue
-		}
-		for _, n := range f.Meta.Notices {
-			if strings.Contains(n.Text, text) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 50, FirstEvalID: 1000})
@@ -265,7 +252,7 @@ func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
 	for range 2 {
 		r := <-done
 		mustOK(t, r)
-		if r.Frames[0].Rows() != 50 || !hasNotice(r, "too many builds") {
+		if r.Frames[0].Rows() != 50 || !testutil.HasNotice(r, "too many builds") {
 			t.Fatalf("want all points and a notice about the heavy jobset, got %d rows, %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 		}
 	}
@@ -277,7 +264,7 @@ func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
 	}
 	r := e.run(map[string]any{"queryType": "evals", "project": "bench", "jobset": "main"})
 	mustOK(t, r)
-	if r.Frames[0].Rows() != 20 || !hasNotice(r, "too many builds") {
+	if r.Frames[0].Rows() != 20 || !testutil.HasNotice(r, "too many builds") {
 		t.Fatalf("evals of a heavy jobset: want its newest page (20) with a warning, got %d rows", r.Frames[0].Rows())
 	}
 }
@@ -321,7 +308,7 @@ func TestEmptyListingsAreExplained(t *testing.T) {
 	}
 	r = e.run(job(map[string]any{"queryType": "artifact", "job": "benhc", "product": "bench.json", "path": "x"}))
 	mustOK(t, r)
-	if !hasNotice(r, "No finished build of bench:main:benhc") {
+	if !testutil.HasNotice(r, "No finished build of bench:main:benhc") {
 		t.Errorf("a misspelt job gave no notice: %+v", r.Frames[0].Meta)
 	}
 }

@@ -29,21 +29,6 @@ func TestFlexibleFields(t *testing.T) {
 	}
 }
 
-func TestFlakeRevision(t *testing.T) {
-	cases := map[string]string{
-		"github:NixOS/nixpkgs/0123456789abcdef0123456789abcdef01234567":                       "0123456789abcdef0123456789abcdef01234567",
-		"git+https://example.org/r.git?ref=main&rev=89abcdef0123456789abcdef0123456789abcdef": "89abcdef0123456789abcdef0123456789abcdef",
-		"git+ssh://git@host/r?rev=deadbeef&ref=x":                                             "deadbeef",
-		"github:NixOS/nixpkgs": "",
-		"path:/nix/store/abc":  "",
-	}
-	for ref, want := range cases {
-		if got := FlakeRevision(ref); got != want {
-			t.Errorf("%s: got %q want %q", ref, got, want)
-		}
-	}
-}
-
 func TestResolveProduct(t *testing.T) {
 	b := &apiBuild{ID: 5,
 		BuildOutputs: map[string]apiOutput{"out": {Path: "/nix/store/aaa-x"}},

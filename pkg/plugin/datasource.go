@@ -4,12 +4,10 @@ package plugin
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
@@ -17,7 +15,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
-	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/models"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
@@ -40,17 +37,19 @@ type Datasource struct {
 	settings    *models.Settings
 	settingsErr error // the settings cannot work; every call reports it
 	engine      *query.Engine
-	hydra       *hydra.Source
+	src         query.Source
 	catalog     query.Catalog
+	health      func(context.Context) (string, error)
 	cache       *cache.Cache
 	resources   backend.CallResourceHandler
-	dispose     func()
+	dispose     []func()
 }
 
 // New is the instance factory: it parses the settings once and builds the source. Bad
 // settings do not fail the factory; they are reported by every query and the health check.
 func New(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	d := &Datasource{}
+	d.resources = httpadapter.New(d.routes())
 	cfg, err := models.Load(s)
 	if err != nil {
 		d.settingsErr = query.Invalidf("datasource settings: %v", err)
@@ -61,46 +60,23 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgm
 	switch cfg.Source {
 	case models.SourceHydra:
 		err = d.newHydra(ctx, s)
+	case models.SourceHydraDB:
+		err = d.newHydraDB(ctx, s)
 	default:
-		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra", cfg.Source)
+		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra or hydradb", cfg.Source)
 	}
 	if err != nil {
 		d.settingsErr = err
+		return d, nil
 	}
-	d.resources = httpadapter.New(d.routes())
+	d.engine = query.NewEngine(d.src, d.cache, query.Options{Concurrency: cfg.MaxConcurrency, FullJob: true})
 	return d, nil
 }
 
-func (d *Datasource) newHydra(ctx context.Context, s backend.DataSourceInstanceSettings) error {
-	opts, err := s.HTTPClientOptions(ctx)
-	if err != nil {
-		return query.Invalidf("datasource HTTP settings: %v", err)
-	}
-	timeout := time.Duration(d.settings.TimeoutSeconds) * time.Second
-	opts.Timeouts.Timeout = 0 // each request has its own deadline, body included
-	hc, err := httpclient.New(opts)
-	if err != nil {
-		return fmt.Errorf("creating the HTTP client: %w", err)
-	}
-	c, err := hydra.New(hydra.Options{
-		BaseURL: d.settings.URL, HTTP: hc, MaxConcurrency: d.settings.MaxConcurrency, Timeout: timeout,
-		MaxBytes: d.settings.MaxArtifactBytes, User: d.settings.HydraUser, Password: d.settings.Secrets.HydraPassword,
-		UserAgent: "nixci-artifacts-datasource/" + Version + " (Grafana backend plugin)",
-	})
-	if err != nil {
-		return err
-	}
-	d.hydra = hydra.NewSource(c, d.cache, 15*time.Second)
-	d.catalog = d.hydra
-	d.engine = query.NewEngine(d.hydra, d.cache, query.Options{Concurrency: d.settings.MaxConcurrency, FullJob: true})
-	d.dispose = hc.CloseIdleConnections
-	return nil
-}
-
-// Dispose releases idle connections when Grafana replaces or removes the instance.
+// Dispose releases the source's connections when Grafana replaces or removes the instance.
 func (d *Datasource) Dispose() {
-	if d.dispose != nil {
-		d.dispose()
+	for _, f := range d.dispose {
+		f()
 	}
 }
 

@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
@@ -15,18 +14,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.settingsErr != nil {
 		return unhealthy(d.settingsErr), nil
 	}
-	projects, err := d.hydra.Projects(ctx)
+	msg, err := d.health(ctx)
 	if err != nil {
 		return unhealthy(err), nil
 	}
-	who := "anonymously"
-	if d.settings.HydraUser != "" {
-		who = fmt.Sprintf("as %q", d.settings.HydraUser)
-	}
-	return &backend.CheckHealthResult{
-		Status:  backend.HealthStatusOk,
-		Message: fmt.Sprintf("Connected to Hydra at %s %s: %d projects visible.", d.settings.URL, who, len(projects)),
-	}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
 }
 
 func unhealthy(err error) *backend.CheckHealthResult {

@@ -32,7 +32,7 @@ func (d *Datasource) routes() http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		names, err := d.hydra.MetricNames(r.Context(), job)
+		names, err := d.src.MetricNames(r.Context(), job)
 		items := make([]query.Item, len(names))
 		for i, n := range names {
 			items[i] = query.Item{Value: n}

@@ -106,6 +106,7 @@ func timeOf(b Build, field string) time.Time {
 
 // origins resolves evals and revisions in the background while the caller works.
 func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build) func(*frameCtx) {
+	builds = append([]Build(nil), builds...) // the caller's slice is filled in (Complete) meanwhile
 	var wg sync.WaitGroup
 	var res map[int64]Origin
 	var err error

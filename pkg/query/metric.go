@@ -40,8 +40,12 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	if err != nil {
 		return nil, err
 	}
-	var builds []Build
-	seen := map[int64]bool{}
+	n := 0
+	for i := range all {
+		n += min(len(all[i].points), w.Limit)
+	}
+	builds := make([]Build, 0, n)
+	seen := make(map[int64]bool, n)
 	truncated := false
 	for i := range all {
 		if len(all[i].points) > w.Limit {
@@ -93,7 +97,7 @@ func (e *Engine) metricSeries(ctx context.Context, job JobRef, names []string, w
 			defer func() { <-sem }()
 			pts, r, err := e.src.Metric(ctx, job, name, w)
 			reqs[i], errs[i] = r, err
-			s := series{name: name}
+			s := series{name: name, points: make([]point, 0, len(pts))}
 			for _, p := range pts {
 				if s.unit == "" {
 					s.unit = p.Unit

@@ -1,0 +1,46 @@
+// Package testutil holds what the sources' tests share: hiding a fake server's random
+// address in golden frames, and looking for a notice.
+package testutil
+
+import (
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// HideURL replaces from with to in the frames' executed queries, notices and data links,
+// so that golden files do not depend on a test server's port.
+func HideURL(frames data.Frames, from, to string) {
+	for _, f := range frames {
+		if f.Meta != nil {
+			f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, from, to)
+			for i := range f.Meta.Notices {
+				f.Meta.Notices[i].Text = strings.ReplaceAll(f.Meta.Notices[i].Text, from, to)
+			}
+		}
+		for _, fl := range f.Fields {
+			if fl.Config == nil {
+				continue
+			}
+			for i := range fl.Config.Links {
+				fl.Config.Links[i].URL = strings.ReplaceAll(fl.Config.Links[i].URL, from, to)
+			}
+		}
+	}
+}
+
+// HasNotice reports whether any frame of the response carries a notice containing text.
+func HasNotice(r backend.DataResponse, text string) bool {
+	for _, f := range r.Frames {
+		if f.Meta == nil {
+			continue
+		}
+		for _, n := range f.Meta.Notices {
+			if strings.Contains(n.Text, text) {
+				return true
+			}
+		}
+	}
+	return false
+}
