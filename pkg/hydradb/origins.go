@@ -6,8 +6,9 @@ import (
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
-// originCacheBytes bounds each of the origin cache's two generations (accounted bytes).
-const originCacheBytes = 8 << 20
+// originCacheBytes bounds each of the origin cache's two generations (accounted bytes):
+// about 150,000 builds with 64-hex revisions fit in one.
+const originCacheBytes = 16 << 20
 
 // originCache keeps the origins of builds, which never change (the evaluation that
 // introduced a build stays the one), so a dashboard's refreshes read them once. It holds

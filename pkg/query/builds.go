@@ -39,8 +39,6 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 	code := make([]*int64, n)
 	duration := make([]*float64, n)
 	ids := make([]int64, n)
-	evals := make([]*int64, n)
-	revs := make([]*string, n)
 	cached := make([]bool, n)
 	systems := make([]string, n)
 	names := make([]string, n)
@@ -55,8 +53,8 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 			d := b.Stop.Sub(b.Start).Seconds()
 			duration[i] = &d
 		}
-		evals[i], revs[i] = fc.originAt(b.ID)
 	}
+	evals, revs := fc.originColumns(ids)
 	build := data.NewField("build", nil, ids)
 	if !fc.fromAlert {
 		build.SetConfig(&data.FieldConfig{Links: fc.links()})

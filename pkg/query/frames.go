@@ -39,12 +39,10 @@ func (fc *frameCtx) seriesFrame(s series) *data.Frame {
 	times := make([]time.Time, n)
 	values := make([]float64, n)
 	builds := make([]int64, n)
-	evals := make([]*int64, n)
-	revs := make([]*string, n)
 	for i, p := range s.points {
 		times[i], values[i], builds[i] = p.t, p.v, p.build
-		evals[i], revs[i] = fc.originAt(p.build)
 	}
+	evals, revs := fc.originColumns(builds)
 	labels := data.Labels{"series": s.name}
 	for k, v := range fc.labels {
 		labels[k] = v
@@ -70,21 +68,27 @@ func (fc *frameCtx) seriesFrame(s series) *data.Frame {
 	return frame
 }
 
-// originAt is the eval and revision of a build, nil where unknown.
-func (fc *frameCtx) originAt(build int64) (*int64, *string) {
-	o, ok := fc.origins[build]
-	if !ok {
-		return nil, nil
+// originColumns are the eval and revision of each build, nil where unknown. The values
+// live in one backing array per column rather than one allocation per point.
+func (fc *frameCtx) originColumns(builds []int64) ([]*int64, []*string) {
+	n := len(builds)
+	evals, revs := make([]*int64, n), make([]*string, n)
+	evalVals, revVals := make([]int64, n), make([]string, n)
+	for i, id := range builds {
+		o, ok := fc.origins[id]
+		if !ok {
+			continue
+		}
+		if o.Eval != 0 {
+			evalVals[i] = o.Eval
+			evals[i] = &evalVals[i]
+		}
+		if o.Revision != "" {
+			revVals[i] = o.Revision
+			revs[i] = &revVals[i]
+		}
 	}
-	var eval *int64
-	var rev *string
-	if o.Eval != 0 {
-		eval = &o.Eval
-	}
-	if o.Revision != "" {
-		rev = &o.Revision
-	}
-	return eval, rev
+	return evals, revs
 }
 
 // hidden keeps a per-point number in the tooltip and data links but out of the plot.

@@ -45,15 +45,20 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 		n += min(len(all[i].points), w.Limit)
 	}
 	builds := make([]Build, 0, n)
-	seen := make(map[int64]bool, n)
+	var seen map[int64]bool // several series share builds; one series lists each build once
+	if len(all) > 1 {
+		seen = make(map[int64]bool, n)
+	}
 	truncated := false
 	for i := range all {
 		if len(all[i].points) > w.Limit {
 			all[i].points, truncated = all[i].points[len(all[i].points)-w.Limit:], true
 		}
 		for _, p := range all[i].points {
-			if !seen[p.build] {
-				seen[p.build] = true
+			if seen == nil || !seen[p.build] {
+				if seen != nil {
+					seen[p.build] = true
+				}
 				builds = append(builds, Build{ID: p.build, Job: job, Finished: true, Timestamp: p.t})
 			}
 		}
