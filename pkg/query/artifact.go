@@ -36,7 +36,7 @@ func (e *Engine) artifact(ctx context.Context, q *Query, w Window, fc *frameCtx)
 			failed++
 		}
 	}
-	wait := e.origins(ctx, q.JobRef(), ok)
+	wait := e.origins(ctx, q.JobRef(), ok, len(ok))
 	results, errs := e.fetchAll(ctx, ok, q.Product, q.Path)
 	wait(fc)
 	if err := ctx.Err(); err != nil {

@@ -1,8 +1,10 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -104,9 +106,20 @@ func timeOf(b Build, field string) time.Time {
 	return b.Timestamp
 }
 
-// origins resolves evals and revisions in the background while the caller works.
-func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build) func(*frameCtx) {
-	builds = append([]Build(nil), builds...) // the caller's slice is filled in (Complete) meanwhile
+// MaxOrigins bounds how many builds of one query get their evaluation and commit looked
+// up: the newest ones. They serve tooltips and data links, and past a few thousand points a
+// series' points overlap at any panel width, while each lookup costs the source (an index
+// probe in Hydra's database, a share of an evaluation page over HTTP).
+const MaxOrigins = 10_000
+
+// origins resolves evals and revisions of the newest MaxOrigins builds in the background
+// while the caller works; total is how many builds the query shows.
+func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build, total int) func(*frameCtx) {
+	if len(builds) > MaxOrigins {
+		builds = newestBuilds(builds, MaxOrigins)
+	} else {
+		builds = append([]Build(nil), builds...) // the caller's slice is filled in (Complete) meanwhile
+	}
 	var wg sync.WaitGroup
 	var res map[int64]Origin
 	var err error
@@ -121,7 +134,23 @@ func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build) func(*
 		if err != nil && ctx.Err() == nil {
 			fc.warn("Evaluations and commits could not be read for these builds: %v", err)
 		}
+		if total > MaxOrigins {
+			fc.info("Evaluations and commits are shown for the newest %d of %d builds; narrow the time range to see them for older ones.",
+				MaxOrigins, total)
+		}
 	}
+}
+
+// newestBuilds copies the n builds with the highest ids (ids grow with queue time); lists
+// already newest first are only cut.
+func newestBuilds(builds []Build, n int) []Build {
+	desc := func(a, b Build) int { return cmp.Compare(b.ID, a.ID) }
+	if slices.IsSortedFunc(builds, desc) {
+		return append([]Build(nil), builds[:n]...)
+	}
+	out := append([]Build(nil), builds...)
+	slices.SortFunc(out, desc)
+	return out[:n]
 }
 
 func (fc *frameCtx) info(format string, args ...any) {

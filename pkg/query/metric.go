@@ -1,8 +1,10 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -44,7 +46,7 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	for i := range all {
 		n += min(len(all[i].points), w.Limit)
 	}
-	builds := make([]Build, 0, n)
+	refs := make([]buildAt, 0, n)
 	var seen map[int64]bool // several series share builds; one series lists each build once
 	if len(all) > 1 {
 		seen = make(map[int64]bool, n)
@@ -59,12 +61,12 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 				if seen != nil {
 					seen[p.build] = true
 				}
-				builds = append(builds, Build{ID: p.build, Job: job, Finished: true, Timestamp: p.t})
+				refs = append(refs, buildAt{p.build, p.t})
 			}
 		}
 	}
-	sort.Slice(builds, func(i, j int) bool { return builds[i].ID > builds[j].ID })
-	wait := e.origins(ctx, job, builds)
+	builds := newestFirst(refs, job, q.TimeField == TimeStop)
+	wait := e.origins(ctx, job, builds, len(refs))
 	if q.TimeField == TimeStop {
 		if err := e.retime(ctx, builds, all); err != nil {
 			wait(fc)
@@ -121,6 +123,27 @@ func (e *Engine) metricSeries(ctx context.Context, job JobRef, names []string, w
 		all = append(all, reqs[i]...)
 	}
 	return out, all, nil
+}
+
+// buildAt is a build known by its id and queue time only.
+type buildAt struct {
+	id int64
+	t  time.Time
+}
+
+// newestFirst turns the builds behind metric points into Builds, newest first: all of them
+// when their stop times are needed, else only the newest MaxOrigins (whose commits are shown).
+func newestFirst(refs []buildAt, job JobRef, all bool) []Build {
+	slices.SortFunc(refs, func(a, b buildAt) int { return cmp.Compare(b.id, a.id) })
+	n := len(refs)
+	if !all {
+		n = min(n, MaxOrigins)
+	}
+	builds := make([]Build, n)
+	for i := range builds {
+		builds[i] = Build{ID: refs[i].id, Job: job, Finished: true, Timestamp: refs[i].t}
+	}
+	return builds
 }
 
 // retime moves metric points to their build's stop time.
