@@ -1,6 +1,7 @@
 package hydra_test
 
 import (
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"math"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func BenchmarkArtifactWarm1000(b *testing.B) {
 
 // seriesOf is the throughput series over the newest n builds.
 func seriesOf(n int) map[string]any {
-	q := job(throughput)
+	q := testutil.Job(throughput)
 	q["limit"] = n
 	return q
 }
@@ -87,7 +88,7 @@ func BenchmarkMetricCold1000(b *testing.B) {
 		e := newEnv(b, envOpts{timeout: time.Minute})
 		hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 1000})
 		e.srv.SetLatency(benchLatency)
-		q := job(map[string]any{"queryType": "metric", "metric": "time", "limit": 1000})
+		q := testutil.Job(map[string]any{"queryType": "metric", "metric": "time", "limit": 1000})
 		b.StartTimer()
 		r := e.run(q)
 		b.StopTimer()

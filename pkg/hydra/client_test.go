@@ -34,7 +34,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		mu.Unlock()
 		return false
 	})
-	mustOK(t, e.run(job(throughput)))
+	testutil.MustOK(t, e.run(testutil.Job(throughput)))
 	if peak != 3 {
 		t.Fatalf("peak requests in flight %d, want exactly maxConcurrency 3", peak)
 	}
@@ -45,7 +45,7 @@ func TestRequestTimeout(t *testing.T) {
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 2})
 	e.srv.SetLatency(5 * time.Second)
 	start := time.Now()
-	r := e.run(job(throughput))
+	r := e.run(testutil.Job(throughput))
 	if time.Since(start) > 3*time.Second {
 		t.Fatal("the query did not end at the request timeout")
 	}
@@ -59,9 +59,9 @@ func TestLogsInAgainWhenTheSessionExpires(t *testing.T) {
 	e := newEnv(t, envOpts{user: "alice", pass: "s3cret-pw"})
 	e.srv.SetPrivate("alice", "s3cret-pw")
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 5})
-	mustOK(t, e.run(job(throughput)))
+	testutil.MustOK(t, e.run(testutil.Job(throughput)))
 	e.srv.ExpireSessions()
-	mustOK(t, e.run(job(map[string]any{"queryType": "metric", "metric": "time"})))
+	testutil.MustOK(t, e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "time"})))
 	if n := e.srv.Requests()[hydratest.RequestKey("POST", "/login")]; n != 2 {
 		t.Fatalf("logged in %d times, want 2 (once, then once after expiry)", n)
 	}
@@ -71,7 +71,7 @@ func TestWrongPasswordIsAClearErrorWithoutTheSecret(t *testing.T) {
 	e := newEnv(t, envOpts{user: "alice", pass: "not-the-pw"})
 	e.srv.SetPrivate("alice", "s3cret-pw")
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 2})
-	r := e.run(job(throughput))
+	r := e.run(testutil.Job(throughput))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "rejected the login") || strings.Contains(r.Error.Error(), "not-the-pw") {
 		t.Fatalf("got %v", r.Error)
 	}
@@ -87,7 +87,7 @@ func TestHTMLInsteadOfJSON(t *testing.T) {
 		_, _ = w.Write([]byte("<!DOCTYPE html><p>login</p>"))
 		return true
 	})
-	r := e.run(job(throughput))
+	r := e.run(testutil.Job(throughput))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "HTML page instead of JSON") {
 		t.Fatalf("got %v", r.Error)
 	}
@@ -104,8 +104,8 @@ func TestRedirects(t *testing.T) {
 		}
 		return false
 	})
-	r := e.run(job(throughput))
-	mustOK(t, r)
+	r := e.run(testutil.Job(throughput))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 3 {
 		t.Fatalf("redirected downloads lost points: %d", r.Frames[0].Rows())
 	}
@@ -125,7 +125,7 @@ func TestRedirects(t *testing.T) {
 				}
 				return false
 			})
-			r := e.run(job(throughput))
+			r := e.run(testutil.Job(throughput))
 			want := map[string]string{"other host": "another host", "loop": "redirect loop"}[name]
 			if r.Error == nil || !strings.Contains(r.Error.Error(), want) {
 				t.Fatalf("want an error containing %q, got %v", want, r.Error)
@@ -144,8 +144,8 @@ func TestOneBrokenBuildDoesNotHideTheRest(t *testing.T) {
 		}
 		return false
 	})
-	r := e.run(job(throughput))
-	mustOK(t, r)
+	r := e.run(testutil.Job(throughput))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 4 || !testutil.HasNotice(r, "1 build could not be read") {
 		t.Fatalf("want 4 points and a warning, got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 	}
@@ -171,7 +171,7 @@ func TestOversizedChunkedArtifactIsCutOffWhileReading(t *testing.T) {
 		}
 		return true
 	})
-	r := e.run(job(throughput))
+	r := e.run(testutil.Job(throughput))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "over the datasource's limit of 4096 bytes") {
 		t.Fatalf("want the size limit error, got %v", r.Error)
 	}
@@ -190,8 +190,8 @@ func TestNonJSONArtifactIsCounted(t *testing.T) {
 		}
 		return false
 	})
-	r := e.run(job(throughput))
-	mustOK(t, r)
+	r := e.run(testutil.Job(throughput))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 2 || !testutil.HasNotice(r, "1 build has a bench.json that is not valid JSON") {
 		t.Fatalf("got %d rows, notices %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 	}
@@ -212,7 +212,7 @@ func TestCancelledQueryStopsItsRequests(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	raw, _ := json.Marshal(job(throughput))
+	raw, _ := json.Marshal(testutil.Job(throughput))
 	start := time.Now()
 	r := e.engine.Query(ctx, backend.DataQuery{RefID: "A", JSON: raw, TimeRange: backend.TimeRange{From: rangeFrom, To: rangeTo}}, false)
 	if time.Since(start) > 5*time.Second || r.Error == nil {

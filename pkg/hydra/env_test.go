@@ -90,18 +90,3 @@ func (e *env) golden(name string, r backend.DataResponse) {
 	testutil.HideURL(r.Frames, e.srv.URL, fakeURL)
 	experimental.CheckGoldenJSONResponse(e.t.(*testing.T), "testdata/golden", name, &r, updateGolden)
 }
-
-func mustOK(t *testing.T, r backend.DataResponse) {
-	t.Helper()
-	if r.Error != nil {
-		t.Fatalf("query failed: %v (status %v, source %v)", r.Error, r.Status, r.ErrorSource)
-	}
-}
-
-func job(extra map[string]any) map[string]any {
-	q := map[string]any{"project": "bench", "jobset": "main", "job": "bench"}
-	for k, v := range extra {
-		q[k] = v
-	}
-	return q
-}

@@ -15,8 +15,8 @@ import (
 func TestArtifactSeries(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 12, FailFraction: 0.25, GCFraction: 0.2})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
+	testutil.MustOK(t, r)
 	if len(r.Frames) != 1 {
 		t.Fatalf("want one series, got %d frames", len(r.Frames))
 	}
@@ -39,8 +39,8 @@ func TestArtifactSeries(t *testing.T) {
 func TestArtifactSeveralSeries(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 4})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "benchmarks.#.mean"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "benchmarks.#.mean"}))
+	testutil.MustOK(t, r)
 	var names []string
 	for _, f := range r.Frames {
 		names = append(names, f.Name)
@@ -55,8 +55,8 @@ func TestArtifactWarmQueryMakesNoRequest(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	const n = 40
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: n})
-	q := job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"})
-	mustOK(t, e.run(q))
+	q := testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"})
+	testutil.MustOK(t, e.run(q))
 	reqs := e.srv.Requests()
 	for k, c := range reqs {
 		if c > 1 {
@@ -69,7 +69,7 @@ func TestArtifactWarmQueryMakesNoRequest(t *testing.T) {
 	}
 	e.srv.ResetRequests()
 	r := e.run(q)
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if got := e.srv.TotalRequests(); got != 0 {
 		t.Fatalf("warm query made %d requests: %v", got, e.srv.Requests())
 	}
@@ -81,8 +81,8 @@ func TestArtifactWarmQueryMakesNoRequest(t *testing.T) {
 func TestArtifactLimitAndTimeRange(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 50, Interval: time.Hour})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 10}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 10}))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 10 {
 		t.Fatalf("limit 10 gave %d points", r.Frames[0].Rows())
 	}
@@ -91,9 +91,9 @@ func TestArtifactLimitAndTimeRange(t *testing.T) {
 	}
 	// A window in the past: builds 21..30 of 50 (hours 20..29 before the newest build).
 	end := hydratest.DefaultGenEnd
-	r = e.runRange(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 5}),
+	r = e.runRange(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 5}),
 		end.Add(-29*time.Hour), end.Add(-20*time.Hour))
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 5 {
 		t.Fatalf("past window gave %d points, want 5", f.Rows())
@@ -110,8 +110,8 @@ func TestArtifactProductAsPathInsideOutput(t *testing.T) {
 		Outputs:  map[string]string{"out": "/nix/store/aaaa-bench"},
 		Products: []hydratest.Product{{Type: "nix-build", Name: "aaaa-bench", Path: "/nix/store/aaaa-bench", Dir: true}},
 		Files:    map[string][]byte{"/nix/store/aaaa-bench/results/bench.json": []byte(`{"x": 3}`)}})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "results/bench.json", "path": "x"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "results/bench.json", "path": "x"}))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 1 || r.Frames[0].Fields[1].At(0).(float64) != 3 {
 		t.Fatalf("file inside a directory product not read: %v", r.Frames[0])
 	}
@@ -125,7 +125,7 @@ func TestArtifactTooLargeIsRefused(t *testing.T) {
 		Timestamp: hydratest.DefaultGenEnd.Unix(), StartTime: hydratest.DefaultGenEnd.Unix(), StopTime: hydratest.DefaultGenEnd.Unix() + 1,
 		Products: []hydratest.Product{{Type: "file", Name: "bench.json", Path: "/nix/store/bbbb-x/bench.json"}},
 		Files:    map[string][]byte{"/nix/store/bbbb-x/bench.json": big}})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "x"}))
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "x"}))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "maxArtifactBytes") || r.ErrorSource != backend.ErrorSourceDownstream {
 		t.Fatalf("want a downstream error naming maxArtifactBytes, got %v (%v)", r.Error, r.ErrorSource)
 	}
@@ -134,8 +134,8 @@ func TestArtifactTooLargeIsRefused(t *testing.T) {
 func TestMetricSeries(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 9, StringMetricsEvery: 2})
-	r := e.run(job(map[string]any{"queryType": "metric", "metric": "time"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "time"}))
+	testutil.MustOK(t, r)
 	if len(r.Frames) != 1 || r.Frames[0].Rows() != 9 {
 		t.Fatalf("want 9 points of one series, got %v", r.Frames)
 	}
@@ -153,9 +153,9 @@ func TestMetricSeries(t *testing.T) {
 func TestMetricGlobAndOneRequestPerMetric(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 30})
-	q := job(map[string]any{"queryType": "metric", "metric": "*"})
+	q := testutil.Job(map[string]any{"queryType": "metric", "metric": "*"})
 	r := e.run(q)
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if len(r.Frames) != 2 || r.Frames[0].Name != "maxresident" || r.Frames[1].Name != "time" {
 		t.Fatalf("glob gave %d frames", len(r.Frames))
 	}
@@ -164,7 +164,7 @@ func TestMetricGlobAndOneRequestPerMetric(t *testing.T) {
 			t.Errorf("metric %s fetched %d times, want once for the whole history", name, n)
 		}
 	}
-	r = e.run(job(map[string]any{"queryType": "metric", "metric": "nope*"}))
+	r = e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "nope*"}))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "maxresident, time") {
 		t.Fatalf("unmatched glob should list the job's metrics: %v", r.Error)
 	}
@@ -173,8 +173,8 @@ func TestMetricGlobAndOneRequestPerMetric(t *testing.T) {
 func TestBuildsRows(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 6, FailFraction: 0.5})
-	r := e.run(job(map[string]any{"queryType": "builds"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "builds"}))
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 6 {
 		t.Fatalf("want 6 builds, got %d", f.Rows())
@@ -186,7 +186,7 @@ func TestEvalsAnnotations(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{N: 45})
 	r := e.run(map[string]any{"queryType": "evals", "project": "bench", "jobset": "main", "limit": 25})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 25 {
 		t.Fatalf("want 25 evals, got %d", f.Rows())
@@ -203,7 +203,7 @@ func TestFlakeRevisionFromEval(t *testing.T) {
 	e.srv.AddEval(hydratest.Eval{ID: 8, Project: "bench", Jobset: "flake", Timestamp: ts, HasNewBuilds: true,
 		Flake: "github:o/r/0123456789abcdef0123456789abcdef01234567", Builds: []int64{3}})
 	r := e.run(map[string]any{"queryType": "metric", "project": "bench", "jobset": "flake", "job": "bench", "metric": "m"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if rev := r.Frames[0].Fields[4].At(0).(*string); rev == nil || *rev != "0123456789abcdef0123456789abcdef01234567" {
 		t.Fatalf("flake revision not taken from the eval's flake ref: %v", rev)
 	}
@@ -214,7 +214,7 @@ func TestJobsTable(t *testing.T) {
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{Job: "a", N: 3})
 	hydratest.GenerateJob(e.srv, hydratest.GenOptions{Job: "b", N: 3, FirstID: 100, FirstEvalID: 100, FailFraction: 1})
 	r := e.run(map[string]any{"queryType": "jobs", "project": "bench", "jobset": "main"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	e.golden("jobs", r)
 }
 
@@ -225,7 +225,7 @@ func TestSeedFixtures(t *testing.T) {
 	}
 	from := time.Unix(1634000000, 0)
 	r := e.runRange(map[string]any{"queryType": "builds", "project": "myapp", "jobset": "main", "job": "myapp"}, from, from.Add(30*24*time.Hour))
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 1 || r.Frames[0].Fields[4].At(0).(int64) != 70 {
 		t.Fatalf("the real build 70 was not listed: %v", r.Frames[0])
 	}
@@ -244,14 +244,14 @@ func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
 		ts := hydratest.DefaultGenEnd.Unix() + int64(i+1)
 		e.srv.AddEval(hydratest.Eval{ID: int64(2000 + i), Project: "bench", Jobset: "main", Timestamp: ts, HasNewBuilds: true, Builds: members})
 	}
-	q := job(map[string]any{"queryType": "metric", "metric": "time"})
+	q := testutil.Job(map[string]any{"queryType": "metric", "metric": "time"})
 	done := make(chan backend.DataResponse, 2)
 	for range 2 {
 		go func() { done <- e.run(q) }()
 	}
 	for range 2 {
 		r := <-done
-		mustOK(t, r)
+		testutil.MustOK(t, r)
 		if r.Frames[0].Rows() != 50 || !testutil.HasNotice(r, "too many builds") {
 			t.Fatalf("want all points and a notice about the heavy jobset, got %d rows, %+v", r.Frames[0].Rows(), r.Frames[0].Meta.Notices)
 		}
@@ -263,7 +263,7 @@ func TestHeavyJobsetIsWalkedOnceAndNoFurther(t *testing.T) {
 		t.Fatalf("walked past the first heavy page")
 	}
 	r := e.run(map[string]any{"queryType": "evals", "project": "bench", "jobset": "main"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 20 || !testutil.HasNotice(r, "too many builds") {
 		t.Fatalf("evals of a heavy jobset: want its newest page (20) with a warning, got %d rows", r.Frames[0].Rows())
 	}
@@ -275,12 +275,12 @@ func TestConcurrentPanelsFetchEachThingOnce(t *testing.T) {
 	e.srv.SetLatency(5 * time.Millisecond)
 	done := make(chan backend.DataResponse)
 	for i := range 10 {
-		q := job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": []string{"results.throughput", "results.latency_ms"}[i%2]})
+		q := testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": []string{"results.throughput", "results.latency_ms"}[i%2]})
 		go func() { done <- e.run(q) }()
 	}
 	for range 10 {
 		r := <-done
-		mustOK(t, r)
+		testutil.MustOK(t, r)
 		if r.Frames[0].Rows() != 60 {
 			t.Fatalf("a panel got %d points, want 60", r.Frames[0].Rows())
 		}
@@ -306,8 +306,8 @@ func TestEmptyListingsAreExplained(t *testing.T) {
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "was renamed to new") {
 		t.Errorf("renamed jobset: %v", r.Error)
 	}
-	r = e.run(job(map[string]any{"queryType": "artifact", "job": "benhc", "product": "bench.json", "path": "x"}))
-	mustOK(t, r)
+	r = e.run(testutil.Job(map[string]any{"queryType": "artifact", "job": "benhc", "product": "bench.json", "path": "x"}))
+	testutil.MustOK(t, r)
 	if !testutil.HasNotice(r, "No finished build of bench:main:benhc") {
 		t.Errorf("a misspelt job gave no notice: %+v", r.Frames[0].Meta)
 	}

@@ -87,12 +87,12 @@ func TestDownloadsWhenNotLocal(t *testing.T) {
 		Files:    map[string][]byte{"/nix/store/bbbb-x/big.json": big, "/nix/store/bbbb-x/sub/small.json": []byte(`{"x": 3}`)}}
 	e.srv.AddBuild(b)
 	e.addBuild(b, 0)
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "big.json", "path": "x"}))
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "big.json", "path": "x"}))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "maxArtifactBytes") || r.ErrorSource != backend.ErrorSourceDownstream {
 		t.Fatalf("want a downstream error naming maxArtifactBytes, got %v (%v)", r.Error, r.ErrorSource)
 	}
-	r = e.run(job(map[string]any{"queryType": "artifact", "product": "sub/small.json", "path": "x"}))
-	mustOK(t, r)
+	r = e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "sub/small.json", "path": "x"}))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 1 || r.Frames[0].Fields[1].At(0).(float64) != 3 {
 		t.Fatalf("a file inside a directory product was not downloaded: %s", table(r.Frames[0]))
 	}
@@ -101,8 +101,8 @@ func TestDownloadsWhenNotLocal(t *testing.T) {
 func TestNoHydraURLAndNotLocal(t *testing.T) {
 	e := newEnv(t, envOpts{noHydra: true})
 	e.generate(hydratest.GenOptions{N: 3})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
+	testutil.MustOK(t, r)
 	if !testutil.HasNotice(r, "3 builds have no product bench.json") {
 		t.Fatalf("products neither local nor downloadable are not counted as missing: %+v", r.Frames[0].Meta)
 	}

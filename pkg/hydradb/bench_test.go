@@ -3,6 +3,7 @@ package hydradb_test
 import (
 	"cmp"
 	"context"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"slices"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ const benchBuilds = 100_000
 func BenchmarkMetric100k(b *testing.B) {
 	e := newEnv(b, envOpts{})
 	e.seedMany(b, benchBuilds, benchBuilds)
-	q := job(map[string]any{"queryType": "metric", "metric": "time", "limit": benchBuilds})
+	q := testutil.Job(map[string]any{"queryType": "metric", "metric": "time", "limit": benchBuilds})
 	from, to := rangeFrom.Add(-5*365*24*time.Hour), rangeTo
 	points := benchBuilds * 9 / 10 // failed builds (every tenth) have no metrics
 	ctx := context.Background()

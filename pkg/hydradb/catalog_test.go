@@ -92,7 +92,7 @@ func TestRenamedJobsetIsExplained(t *testing.T) {
 		}
 	}
 	r := e.run(map[string]any{"queryType": "builds", "project": "bench", "jobset": "new", "job": "benhc"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if !testutil.HasNotice(r, "No finished build of bench:new:benhc") {
 		t.Errorf("a misspelt job gave no notice")
 	}

@@ -1,6 +1,7 @@
 package hydradb_test
 
 import (
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"net/http"
 	"testing"
 	"time"
@@ -34,17 +35,17 @@ func TestSameAnswersAsHTTPSource(t *testing.T) {
 		q        map[string]any
 		from, to time.Time
 	}{
-		{"artifact", job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}), rangeFrom, rangeTo},
-		{"artifact array", job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "benchmarks.#.mean"}), rangeFrom, rangeTo},
-		{"artifact past window", job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results", "limit": 4}),
+		{"artifact", testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}), rangeFrom, rangeTo},
+		{"artifact array", testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "benchmarks.#.mean"}), rangeFrom, rangeTo},
+		{"artifact past window", testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results", "limit": 4}),
 			end.Add(-20 * time.Hour), end.Add(-5 * time.Hour)},
-		{"artifact stoptime", job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.latency_ms",
+		{"artifact stoptime", testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.latency_ms",
 			"timeField": "stoptime", "limit": 10}), rangeFrom, rangeTo},
-		{"metric", job(map[string]any{"queryType": "metric", "metric": "time"}), rangeFrom, rangeTo},
-		{"metric glob limit", job(map[string]any{"queryType": "metric", "metric": "*", "limit": 5}), rangeFrom, rangeTo},
-		{"metric stoptime", job(map[string]any{"queryType": "metric", "metric": "maxresident", "timeField": "stoptime"}), rangeFrom, rangeTo},
-		{"builds", job(map[string]any{"queryType": "builds"}), rangeFrom, rangeTo},
-		{"builds stoptime", job(map[string]any{"queryType": "builds", "timeField": "stoptime", "limit": 8}), rangeFrom, rangeTo},
+		{"metric", testutil.Job(map[string]any{"queryType": "metric", "metric": "time"}), rangeFrom, rangeTo},
+		{"metric glob limit", testutil.Job(map[string]any{"queryType": "metric", "metric": "*", "limit": 5}), rangeFrom, rangeTo},
+		{"metric stoptime", testutil.Job(map[string]any{"queryType": "metric", "metric": "maxresident", "timeField": "stoptime"}), rangeFrom, rangeTo},
+		{"builds", testutil.Job(map[string]any{"queryType": "builds"}), rangeFrom, rangeTo},
+		{"builds stoptime", testutil.Job(map[string]any{"queryType": "builds", "timeField": "stoptime", "limit": 8}), rangeFrom, rangeTo},
 		{"evals", map[string]any{"queryType": "evals", "project": "bench", "jobset": "main", "limit": 25}, rangeFrom, rangeTo},
 		{"jobs", map[string]any{"queryType": "jobs", "project": "bench", "jobset": "main"}, rangeFrom, rangeTo},
 		{"no such jobset", map[string]any{"queryType": "builds", "project": "bench", "jobset": "nope", "job": "bench"}, rangeFrom, rangeTo},

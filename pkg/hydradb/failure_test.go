@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"net"
 	"strings"
 	"sync"
@@ -30,7 +31,7 @@ func failing(t *testing.T, e *env, o hydradb.Options, want ...string) {
 	_, herr := src.Health(context.Background())
 	t.Logf("Health: %v", herr)
 	engine := query.NewEngine(src, cache.New(1<<20), query.Options{FullJob: true})
-	r := runOn(engine, job(map[string]any{"queryType": "builds"}), rangeFrom, rangeTo)
+	r := runOn(engine, testutil.Job(map[string]any{"queryType": "builds"}), rangeFrom, rangeTo)
 	for _, err := range []error{herr, r.Error} {
 		if err == nil {
 			t.Fatalf("want an error containing %q, got none", want)
@@ -91,7 +92,7 @@ func TestConnectionFailures(t *testing.T) {
 		}
 	})
 	// after all that, the working source still serves
-	mustOK(t, e.run(job(map[string]any{"queryType": "builds"})))
+	testutil.MustOK(t, e.run(testutil.Job(map[string]any{"queryType": "builds"})))
 }
 
 func must(t *testing.T, err error) {
@@ -115,19 +116,19 @@ func (e *env) terminate() int {
 func TestServerRestartMidQuery(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 20})
-	q := job(map[string]any{"queryType": "metric", "metric": "*"})
+	q := testutil.Job(map[string]any{"queryType": "metric", "metric": "*"})
 	// open several pooled connections, then kill them all between queries
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
-		go func() { defer wg.Done(); mustOK(t, e.run(q)) }()
+		go func() { defer wg.Done(); testutil.MustOK(t, e.run(q)) }()
 	}
 	wg.Wait()
 	if n := e.terminate(); n == 0 {
 		t.Fatal("no pooled connection to terminate")
 	}
 	r := e.run(q)
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if len(r.Frames) != 2 || r.Frames[0].Rows() != 20 {
 		t.Fatalf("after the restart: %d frames", len(r.Frames))
 	}
@@ -142,13 +143,13 @@ func TestServerRestartMidQuery(t *testing.T) {
 	_, err = tx.Exec(ctx, "LOCK TABLE buildmetrics IN ACCESS EXCLUSIVE MODE")
 	must(t, err)
 	done := make(chan backend.DataResponse)
-	go func() { done <- e.run(job(map[string]any{"queryType": "metric", "metric": "time"})) }()
+	go func() { done <- e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "time"})) }()
 	waitFor(t, func() bool { return e.waiting() > 0 })
 	e.terminate()
 	waitFor(t, func() bool { return e.waiting() > 0 }) // the retry waits for the lock again
 	must(t, tx.Rollback(ctx))
 	r = <-done
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 20 {
 		t.Fatalf("the query retried after its connection was killed gave %d points", r.Frames[0].Rows())
 	}

@@ -18,8 +18,8 @@ import (
 func TestArtifactSeries(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 12, FailFraction: 0.25, GCFraction: 0.2})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	// 12 builds: 3 failed, 2 garbage-collected (downloads answer 404) => 7 points.
 	if len(r.Frames) != 1 || f.Rows() != 7 {
@@ -37,8 +37,8 @@ func TestArtifactSeries(t *testing.T) {
 func TestArtifactSeveralSeries(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 4})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "benchmarks.#.mean"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "benchmarks.#.mean"}))
+	testutil.MustOK(t, r)
 	var names []string
 	for _, f := range r.Frames {
 		names = append(names, f.Name)
@@ -52,16 +52,16 @@ func TestArtifactSeveralSeries(t *testing.T) {
 func TestArtifactLimitAndTimeRange(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 50, Interval: time.Hour})
-	r := e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 10}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 10}))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 10 || !testutil.HasNotice(r, "Raise limit") {
 		t.Fatalf("limit 10 gave %d points (notice: %v)", r.Frames[0].Rows(), testutil.HasNotice(r, "Raise limit"))
 	}
 	// A window in the past: builds 21..30 of 50; limit 5 keeps 26..30.
 	end := hydratest.DefaultGenEnd
-	r = e.runRange(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 5}),
+	r = e.runRange(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput", "limit": 5}),
 		end.Add(-29*time.Hour), end.Add(-20*time.Hour))
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 5 || f.Fields[2].At(0).(int64) != 26 || f.Fields[2].At(4).(int64) != 30 {
 		t.Fatalf("past window gave %d points from build %v to %v, want 26..30", f.Rows(), f.Fields[2].At(0), f.Fields[2].At(f.Rows()-1))
@@ -71,8 +71,8 @@ func TestArtifactLimitAndTimeRange(t *testing.T) {
 func TestMetricSeries(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 9, StringMetricsEvery: 2})
-	r := e.run(job(map[string]any{"queryType": "metric", "metric": "time"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "time"}))
+	testutil.MustOK(t, r)
 	if len(r.Frames) != 1 || r.Frames[0].Rows() != 9 {
 		t.Fatalf("want 9 points of one series, got %v", r.Frames)
 	}
@@ -90,17 +90,17 @@ func TestMetricSeries(t *testing.T) {
 func TestMetricGlobLimitAndStopTime(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 30})
-	r := e.run(job(map[string]any{"queryType": "metric", "metric": "*"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "*"}))
+	testutil.MustOK(t, r)
 	if len(r.Frames) != 2 || r.Frames[0].Name != "maxresident" || r.Frames[1].Name != "time" {
 		t.Fatalf("glob gave %d frames", len(r.Frames))
 	}
-	r = e.run(job(map[string]any{"queryType": "metric", "metric": "nope*"}))
+	r = e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "nope*"}))
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "maxresident, time") {
 		t.Fatalf("unmatched glob should list the job's metrics: %v", r.Error)
 	}
-	r = e.run(job(map[string]any{"queryType": "metric", "metric": "time", "limit": 7, "timeField": "stoptime"}))
-	mustOK(t, r)
+	r = e.run(testutil.Job(map[string]any{"queryType": "metric", "metric": "time", "limit": 7, "timeField": "stoptime"}))
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 7 || !testutil.HasNotice(r, "Raise limit") || f.Fields[2].At(6).(int64) != 30 {
 		t.Fatalf("limit 7 on stop time: %d rows, newest build %v", f.Rows(), f.Fields[2].At(f.Rows()-1))
@@ -115,8 +115,8 @@ func TestMetricGlobLimitAndStopTime(t *testing.T) {
 func TestBuildsRows(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 6, FailFraction: 0.5})
-	r := e.run(job(map[string]any{"queryType": "builds"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "builds"}))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 6 {
 		t.Fatalf("want 6 builds, got %d", r.Frames[0].Rows())
 	}
@@ -127,7 +127,7 @@ func TestEvalsAnnotations(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.generate(hydratest.GenOptions{N: 45})
 	r := e.run(map[string]any{"queryType": "evals", "project": "bench", "jobset": "main", "limit": 25})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 25 || !testutil.HasNotice(r, "Raise limit") {
 		t.Fatalf("want 25 evals and a notice, got %d", r.Frames[0].Rows())
 	}
@@ -139,7 +139,7 @@ func TestJobsTable(t *testing.T) {
 	e.generate(hydratest.GenOptions{Job: "a", N: 3})
 	e.generate(hydratest.GenOptions{Job: "b", N: 3, FirstID: 100, FirstEvalID: 100, FailFraction: 1})
 	r := e.run(map[string]any{"queryType": "jobs", "project": "bench", "jobset": "main"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	e.golden("jobs", r)
 }
 
@@ -149,7 +149,7 @@ func TestDemoBuildsQueuedAndCached(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.seedDemo()
 	r := e.run(map[string]any{"queryType": "builds", "project": "demo", "jobset": "flake", "job": "bench"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 3 {
 		t.Fatalf("want builds 500, 501 and the queued 503, got %d rows", f.Rows())
@@ -173,13 +173,13 @@ func TestDemoEvalsAndJobs(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.seedDemo()
 	r := e.run(map[string]any{"queryType": "evals", "project": "demo", "jobset": "flake"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 3 {
 		t.Fatalf("want the 3 evaluations that added builds (not the one without), got %d", r.Frames[0].Rows())
 	}
 	e.golden("demo_evals", r)
 	r = e.run(map[string]any{"queryType": "jobs", "project": "demo", "jobset": "flake"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 2 || f.Fields[0].At(0).(string) != "bench" || f.Fields[2].At(0).(string) != "queued" ||
 		f.Fields[2].At(1).(string) != "timed out" {
@@ -193,7 +193,7 @@ func TestDemoArtifactsFromLocalStore(t *testing.T) {
 	e.seedDemo()
 	r := e.run(map[string]any{"queryType": "artifact", "project": "demo", "jobset": "flake", "job": "bench",
 		"product": "bench.json", "path": "results.throughput"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	f := r.Frames[0]
 	if f.Rows() != 2 || f.Fields[1].At(0).(float64) != 42.5 || f.Fields[1].At(1).(float64) != 42.5 {
 		t.Fatalf("want the build's and the cached build's 42.5 from the local store, got %v", f)
@@ -201,7 +201,7 @@ func TestDemoArtifactsFromLocalStore(t *testing.T) {
 	e.golden("demo_artifact_local", r)
 	r = e.run(map[string]any{"queryType": "artifact", "project": "demo", "jobset": "flake", "job": "bench",
 		"product": "results/deep.json", "path": "x"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if f := r.Frames[0]; f.Rows() != 2 || f.Fields[1].At(0).(float64) != 7 {
 		t.Fatalf("a file inside a directory product was not read: %v", f)
 	}

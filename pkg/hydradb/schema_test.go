@@ -2,6 +2,7 @@ package hydradb_test
 
 import (
 	"context"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -50,11 +51,11 @@ func TestLegacyLayout(t *testing.T) {
 	if err != nil || !strings.Contains(msg, "schema version 79") || !strings.Contains(msg, "before upgrade-80") {
 		t.Fatalf("Health: %q, %v", msg, err)
 	}
-	r := e.run(job(map[string]any{"queryType": "builds"}))
-	mustOK(t, r)
+	r := e.run(testutil.Job(map[string]any{"queryType": "builds"}))
+	testutil.MustOK(t, r)
 	e.golden("builds", r) // the same answer as the current layout
-	r = e.run(job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
-	mustOK(t, r)
+	r = e.run(testutil.Job(map[string]any{"queryType": "artifact", "product": "bench.json", "path": "results.throughput"}))
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 3 {
 		t.Fatalf("legacy layout: %d points, want the 3 successful builds", r.Frames[0].Rows())
 	}
@@ -89,17 +90,17 @@ func TestStoreDirLayout(t *testing.T) {
 	}
 	r := e.run(map[string]any{"queryType": "artifact", "project": "demo", "jobset": "flake", "job": "bench",
 		"product": "bench.json", "path": "results.throughput"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	e.golden("demo_artifact_local", r) // the same answer as before the conversion
 	r = e.run(map[string]any{"queryType": "artifact", "project": "demo", "jobset": "flake", "job": "bench",
 		"product": "results/deep.json", "path": "x"})
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 2 {
 		t.Fatalf("a file inside a converted directory product: %s", table(r.Frames[0]))
 	}
 	r = e.runRange(map[string]any{"queryType": "metric", "project": "demo", "jobset": "flake", "job": "bench", "metric": "time",
 		"timeField": "stoptime"}, rangeFrom, rangeTo.Add(time.Hour))
-	mustOK(t, r)
+	testutil.MustOK(t, r)
 	if r.Frames[0].Rows() != 2 {
 		t.Fatalf("metric on bigint times: %s", table(r.Frames[0]))
 	}

@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"strings"
+	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -43,4 +44,21 @@ func HasNotice(r backend.DataResponse, text string) bool {
 		}
 	}
 	return false
+}
+
+// MustOK fails the test when a query answered with an error.
+func MustOK(t testing.TB, r backend.DataResponse) {
+	t.Helper()
+	if r.Error != nil {
+		t.Fatalf("query failed: %v (status %v, source %v)", r.Error, r.Status, r.ErrorSource)
+	}
+}
+
+// Job is a query of the job bench:main:bench, with extra fields set.
+func Job(extra map[string]any) map[string]any {
+	q := map[string]any{"project": "bench", "jobset": "main", "job": "bench"}
+	for k, v := range extra {
+		q[k] = v
+	}
+	return q
 }
