@@ -62,14 +62,16 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgm
 		err = d.newHydra(ctx, s)
 	case models.SourceHydraDB:
 		err = d.newHydraDB(ctx, s)
+	case models.SourceStore:
+		err = d.newStore(ctx, s)
 	default:
-		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra or hydradb", cfg.Source)
+		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra, hydradb or store", cfg.Source)
 	}
 	if err != nil {
 		d.settingsErr = err
 		return d, nil
 	}
-	d.engine = query.NewEngine(d.src, d.cache, query.Options{Concurrency: cfg.MaxConcurrency, FullJob: true})
+	d.engine = query.NewEngine(d.src, d.cache, query.Options{Concurrency: cfg.MaxConcurrency, FullJob: cfg.Source != models.SourceStore})
 	return d, nil
 }
 

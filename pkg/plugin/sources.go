@@ -11,6 +11,7 @@ import (
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydradb"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/nixstore"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -84,5 +85,18 @@ func (d *Datasource) newHydraDB(ctx context.Context, s backend.DataSourceInstanc
 	}
 	d.src, d.catalog, d.health = src, src, src.Health
 	d.dispose = append(d.dispose, src.Close)
+	return nil
+}
+
+// newStore reads the local Nix store: builds are valid store paths whose name matches the
+// job (a name or glob), artifacts are files inside them.
+func (d *Datasource) newStore(_ context.Context, _ backend.DataSourceInstanceSettings) error {
+	src, err := nixstore.NewSource(nixstore.Options{StoreDir: d.settings.StoreDir, StateDir: d.settings.NixStateDir,
+		MaxArtifactBytes: d.settings.MaxArtifactBytes})
+	if err != nil {
+		return err
+	}
+	d.src, d.catalog, d.health = src, src, src.Health
+	d.dispose = append(d.dispose, func() { _ = src.Close() })
 	return nil
 }
