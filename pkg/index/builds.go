@@ -1,0 +1,125 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
+)
+
+// buildCols are the columns every build query selects (alias b), in scanBuild's order.
+const buildCols = `b.id, b.project, b.jobset, b.job, b.time, b.status, b.nix_name, b.system, b.eval_id, b.commit`
+
+// newestFirst orders builds as every listing does; the job indexes hold them so.
+const newestFirst = ` ORDER BY b.time DESC, b.id DESC`
+
+// buildsSQL lists a job's builds recorded within a window, newest first, at most limit.
+// It walks builds_jobset_job_time (project, jobset, job, time DESC), or builds_job_time
+// when project and jobset are not given.
+func buildsSQL(job query.JobRef, w query.Window) (string, []any) {
+	var p params
+	sql := `SELECT ` + buildCols + ` FROM nixci.builds b WHERE ` + jobWhere(job, &p) +
+		` AND b.time BETWEEN ` + p.add(w.From) + ` AND ` + p.add(w.To) + newestFirst + ` LIMIT ` + p.add(w.Limit+1)
+	return sql, p
+}
+
+// needJob refuses a query without a job name.
+func needJob(job query.JobRef) error {
+	if job.Job == "" {
+		return query.Invalidf("job is empty: name the job as it was recorded (nixci-artifacts record --job), or a glob such as bench-*")
+	}
+	return nil
+}
+
+// Builds implements query.Source: the job's builds recorded within the window, newest
+// first. Every build is finished; Timestamp and Stop are the time it was recorded.
+func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (query.Listing, error) {
+	if err := needJob(job); err != nil {
+		return query.Listing{}, err
+	}
+	sql, args := buildsSQL(job, w)
+	l := query.Listing{Requests: []string{shown(sql, args...)}}
+	var origins map[int64]query.Origin
+	err := s.read(ctx, "listing the builds of "+job.String(), func(ctx context.Context) error {
+		l.Builds = l.Builds[:0]
+		origins = make(map[int64]query.Origin, min(w.Limit+1, 1<<14))
+		return s.rows(ctx, sql, args, func(r pgx.Rows) error {
+			b, o, err := scanBuild(r)
+			l.Builds = append(l.Builds, b)
+			if o != nil {
+				origins[b.ID] = *o
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return query.Listing{Requests: l.Requests}, err
+	}
+	s.origins.store(origins)
+	if len(l.Builds) > w.Limit {
+		l.Builds, l.Truncated = l.Builds[:w.Limit], true
+	}
+	return l, nil
+}
+
+// scanBuild reads one row of buildCols, and the build's origin when it has one.
+func scanBuild(r pgx.Rows) (query.Build, *query.Origin, error) {
+	var b query.Build
+	var t time.Time
+	var eval *int64
+	var commit string
+	err := r.Scan(&b.ID, &b.Job.Project, &b.Job.Jobset, &b.Job.Job, &t, &b.Status, &b.NixName, &b.System, &eval, &commit)
+	b.Finished, b.Timestamp, b.Stop = true, t.UTC(), t.UTC()
+	return b, origin(eval, commit), err
+}
+
+// origin is a build's evaluation and commit, nil when it has neither.
+func origin(eval *int64, commit string) *query.Origin {
+	if eval == nil && commit == "" {
+		return nil
+	}
+	o := &query.Origin{Revision: commit}
+	if eval != nil {
+		o.Eval = *eval
+	}
+	return o
+}
+
+// Complete implements query.Source. A recorded build's only time is when it was recorded:
+// Stop is set to it (Timestamp), read from the index only for builds known by id alone.
+// It writes no other field: the engine reads the builds' IDs concurrently.
+func (s *Source) Complete(ctx context.Context, builds []query.Build) error {
+	var ids []int64
+	for i := range builds {
+		b := &builds[i]
+		switch {
+		case !b.Stop.IsZero():
+		case !b.Timestamp.IsZero():
+			b.Stop = b.Timestamp
+		default:
+			ids = append(ids, b.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	times := make(map[int64]time.Time, len(ids))
+	err := s.read(ctx, fmt.Sprintf("reading the times of %d builds", len(ids)), func(ctx context.Context) error {
+		return s.rows(ctx, `SELECT id, time FROM nixci.builds WHERE id = ANY($1)`, []any{ids}, func(r pgx.Rows) error {
+			var id int64
+			var t time.Time
+			err := r.Scan(&id, &t)
+			times[id] = t.UTC()
+			return err
+		})
+	})
+	for i := range builds {
+		if t, ok := times[builds[i].ID]; ok && builds[i].Stop.IsZero() {
+			builds[i].Stop = t
+		}
+	}
+	return err
+}

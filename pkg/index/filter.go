@@ -1,0 +1,64 @@
+package index
+
+import (
+	"strings"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
+)
+
+// isGlob reports whether a job name is a glob: * matches any run of characters, ? one.
+func isGlob(job string) bool { return strings.ContainsAny(job, "*?") }
+
+// likePattern turns a job glob into a LIKE pattern: LIKE's own wildcards and escape
+// character are escaped, then * becomes % and ? becomes _.
+func likePattern(glob string) string {
+	var b strings.Builder
+	for _, r := range glob {
+		switch r {
+		case '\\', '%', '_':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '*':
+			b.WriteByte('%')
+		case '?':
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// jobWhere is the condition on builds (alias b) selecting a job's builds: the job by name
+// or glob, and the project and jobset only when they are given.
+func jobWhere(job query.JobRef, p *params) string {
+	conds := make([]string, 0, 3)
+	if job.Project != "" {
+		conds = append(conds, "b.project = "+p.add(job.Project))
+	}
+	if job.Jobset != "" {
+		conds = append(conds, "b.jobset = "+p.add(job.Jobset))
+	}
+	if isGlob(job.Job) {
+		conds = append(conds, "b.job LIKE "+p.add(likePattern(job.Job)))
+	} else {
+		conds = append(conds, "b.job = "+p.add(job.Job))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// jobsetWhere is the condition on builds (alias b) of a project and jobset, each only
+// when given; "true" when neither is.
+func jobsetWhere(project, jobset string, p *params) string {
+	conds := []string{"true"}
+	if project != "" {
+		conds = append(conds, "b.project = "+p.add(project))
+	}
+	if jobset != "" {
+		conds = append(conds, "b.jobset = "+p.add(jobset))
+	}
+	if len(conds) > 1 {
+		conds = conds[1:]
+	}
+	return strings.Join(conds, " AND ")
+}
