@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -64,7 +65,7 @@ func connect(ctx context.Context, o Options, reader bool) (*conn, error) {
 	c := &conn{secret: o.Password, timeout: o.Timeout, maxBytes: o.MaxArtifactBytes}
 	cc := cfg.ConnConfig
 	switch {
-	case reader && cc.Password != "":
+	case reader && inURL(o.URL):
 		return nil, query.Invalidf("the database URL contains a password: remove it from the URL and set it in the password " +
 			"field (secureJsonData databasePassword), which Grafana keeps encrypted")
 	case o.Password != "":
@@ -92,6 +93,17 @@ func connect(ctx context.Context, o Options, reader bool) (*conn, error) {
 		return nil, query.Invalidf("the database settings cannot be used: %s", scrub(err.Error(), c.secret, ""))
 	}
 	return c, nil
+}
+
+// inURL reports whether a URL carries a password (pgx may also have read one from
+// ~/.pgpass, which is not the URL's doing).
+func inURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	_, set := u.User.Password()
+	return set || u.Query().Has("password")
 }
 
 // scrub removes the password (and a URL that may carry one) from a driver's message.

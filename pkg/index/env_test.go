@@ -132,7 +132,13 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, name: freshDB(t)}
+	return openEnv(t, freshDB(t))
+}
+
+// openEnv is newEnv on an existing database, migrated first.
+func openEnv(t testing.TB, name string) *env {
+	t.Helper()
+	e := &env{t: t, name: name}
 	e.db = e.writer()
 	must(t, e.db.Migrate(context.Background()))
 	cfg, err := pgxpool.ParseConfig(dbURL(e.name))
@@ -142,8 +148,13 @@ func newEnv(t testing.TB) *env {
 	must(t, err)
 	t.Cleanup(e.raw.Close)
 	e.src = e.source(index.Options{})
-	e.engine = query.NewEngine(e.src, cache.New(64<<20), query.Options{FullJob: false})
+	e.engine = engineOf(e.src)
 	return e
+}
+
+// engineOf is the engine over src as the plugin runs the index: jobs need no project.
+func engineOf(src *index.Source) *query.Engine {
+	return query.NewEngine(src, cache.New(64<<20), query.Options{FullJob: false})
 }
 
 // opts are the options of the test database, with o's limits.

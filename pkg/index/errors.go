@@ -65,7 +65,7 @@ func (c *conn) why(err error) string {
 // is the target, %[2]q the user, %[3]s PostgreSQL's message.
 var pgAdvice = []struct{ code, advice string }{
 	{"28P01", "PostgreSQL at %[1]s refused the login of user %[2]q (%[3]s): check the user in the database URL, its password " +
-		"(secureJsonData databasePassword, or --database-password) and pg_hba.conf"},
+		"(secureJsonData databasePassword; NIXCI_ARTIFACTS_DATABASE_PASSWORD for nixci-artifacts) and pg_hba.conf"},
 	{"28000", "PostgreSQL at %[1]s refused the login of user %[2]q (%[3]s): check the user, the password and pg_hba.conf"},
 	{"3D000", "PostgreSQL at %[1]s has no such database (%[3]s): check the database name in the URL, or create it"},
 	{"3F000", "the database %[1]s has no build index (%[3]s): " + noIndex},
