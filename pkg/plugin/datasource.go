@@ -64,14 +64,18 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgm
 		err = d.newHydraDB(ctx, s)
 	case models.SourceStore:
 		err = d.newStore(ctx, s)
+	case models.SourceIndex:
+		err = d.newIndex(ctx, s)
 	default:
-		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra, hydradb or store", cfg.Source)
+		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra, hydradb, store or index", cfg.Source)
 	}
 	if err != nil {
 		d.settingsErr = err
 		return d, nil
 	}
-	d.engine = query.NewEngine(d.src, d.cache, query.Options{Concurrency: cfg.MaxConcurrency, FullJob: cfg.Source != models.SourceStore})
+	// the store and the index name a job by its name (or a glob) alone
+	fullJob := cfg.Source != models.SourceStore && cfg.Source != models.SourceIndex
+	d.engine = query.NewEngine(d.src, d.cache, query.Options{Concurrency: cfg.MaxConcurrency, FullJob: fullJob})
 	return d, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydradb"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/index"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/nixstore"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
@@ -79,6 +80,20 @@ func (d *Datasource) newHydraDB(ctx context.Context, s backend.DataSourceInstanc
 		URL: d.settings.Database, Password: d.settings.Secrets.DatabasePassword, HydraURL: d.settings.URL,
 		StoreDir: d.settings.StoreDir, MaxConns: d.settings.MaxConcurrency, Timeout: d.timeout(),
 		MaxArtifactBytes: d.settings.MaxArtifactBytes, HTTP: hc,
+	})
+	if err != nil {
+		return err
+	}
+	d.src, d.catalog, d.health = src, src, src.Health
+	d.dispose = append(d.dispose, src.Close)
+	return nil
+}
+
+// newIndex reads the build index that `nixci-artifacts record --database` fills.
+func (d *Datasource) newIndex(ctx context.Context, _ backend.DataSourceInstanceSettings) error {
+	src, err := index.NewSource(ctx, index.Options{
+		URL: d.settings.Database, Password: d.settings.Secrets.DatabasePassword, MaxConns: int32(d.settings.MaxConcurrency),
+		Timeout: d.timeout(), MaxArtifactBytes: d.settings.MaxArtifactBytes,
 	})
 	if err != nil {
 		return err
