@@ -207,3 +207,54 @@ func literalPrefix(glob string) string {
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// row is one build output of ValidPaths as the index keeps it.
+type row struct {
+	id      int64
+	path    string
+	reg     int64 // registrationTime, Unix seconds
+	deriver string
+}
+
+// scan reads, in one read transaction, the number of rows of ValidPaths (derivations
+// included), the highest id, how many rows have an id above after, and those of them
+// that are build outputs (not .drv files), by id. ValidPaths.id only grows
+// (AUTOINCREMENT), so after is where the previous scan ended.
+func (d *DB) scan(ctx context.Context, after int64) (s scanned, err error) {
+	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s, d.wrap("read the store paths", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(id), 0), (SELECT count(*) FROM ValidPaths WHERE id > ?)
+		FROM ValidPaths`, after).Scan(&s.total, &s.maxID, &s.newer); err != nil {
+		return s, d.wrap("count the store paths", err)
+	}
+	if s.newer == 0 {
+		return s, nil
+	}
+	rs, err := tx.QueryContext(ctx, `SELECT id, path, registrationTime, COALESCE(deriver, '')
+		FROM ValidPaths WHERE id > ? AND path NOT LIKE '%.drv' ORDER BY id`, after)
+	if err != nil {
+		return s, d.wrap("read the store paths", err)
+	}
+	defer rs.Close()
+	s.rows = make([]row, 0, min(s.newer, 1<<20))
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.id, &r.path, &r.reg, &r.deriver); err != nil {
+			return s, d.wrap("read the store paths", err)
+		}
+		s.rows = append(s.rows, r)
+	}
+	if err := rs.Err(); err != nil {
+		return s, d.wrap("read the store paths", err)
+	}
+	return s, nil
+}
+
+// scanned is what one scan read.
+type scanned struct {
+	total, maxID, newer int64
+	rows                []row
+}
