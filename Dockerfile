@@ -27,7 +27,7 @@ RUN go mod download
 COPY Magefile.go package.json ./
 COPY src/plugin.json ./src/plugin.json
 COPY pkg ./pkg
-RUN mage -v build:linux build:linuxARM64 && chmod 0755 dist/gpx_nixci_linux_*
+RUN mage -v build:linux build:linuxARM64 command && chmod 0755 dist/gpx_nixci_linux_* dist/nixci-artifacts_*
 
 # --- the plugin folder: front end and backend together ---
 # `docker compose up` runs this stage once to write the plugin into ./dist, which the

@@ -3,9 +3,39 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+
 	// mage:import
 	build "github.com/grafana/grafana-plugin-sdk-go/build"
+	"github.com/magefile/mage/mg"
+	"github.com/magefile/mage/sh"
 )
 
-// Default builds the plugin's backend for every platform Grafana runs on.
-var Default = build.BuildAll
+// Default builds the plugin's backend for every platform Grafana runs on, then the
+// nixci-artifacts command beside it.
+func Default() { mg.SerialDeps(build.BuildAll, Command) }
+
+// commandPlatforms are where CI runners and Nix machines run nixci-artifacts record.
+var commandPlatforms = [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}}
+
+// Command builds dist/nixci-artifacts_<os>_<arch> (static, CGO off) for Linux and macOS.
+func Command() error {
+	version := "dev"
+	if b, err := os.ReadFile("package.json"); err == nil {
+		var pkg struct{ Version string }
+		if json.Unmarshal(b, &pkg) == nil && pkg.Version != "" {
+			version = pkg.Version
+		}
+	}
+	for _, p := range commandPlatforms {
+		out := fmt.Sprintf("dist/nixci-artifacts_%s_%s", p[0], p[1])
+		env := map[string]string{"GOOS": p[0], "GOARCH": p[1], "CGO_ENABLED": "0"}
+		if err := sh.RunWith(env, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version,
+			"-o", out, "./pkg/cmd/nixci-artifacts"); err != nil {
+			return fmt.Errorf("building %s: %w", out, err)
+		}
+	}
+	return nil
+}
