@@ -11,17 +11,27 @@ import (
 )
 
 // buildCols are the columns every build query selects (alias b), in scanBuild's order.
-const buildCols = `b.id, b.project, b.jobset, b.job, b.time, b.status, b.nix_name, b.system, b.eval_id, b.commit`
+const buildCols = `b.id, b.project, b.jobset, b.job, ` + restCols
+
+const restCols = `b.time, b.status, b.nix_name, b.system, b.eval_id, b.commit`
 
 // newestFirst orders builds as every listing does; the job indexes hold them so.
 const newestFirst = ` ORDER BY b.time DESC, b.id DESC`
 
 // buildsSQL lists a job's builds recorded within a window, newest first, at most limit.
 // It walks builds_jobset_job_time (project, jobset, job, time DESC), or builds_job_time
-// when project and jobset are not given.
+// when project and jobset are not given. Names the query gives are not read back (NULL).
 func buildsSQL(job query.JobRef, w query.Window) (string, []any) {
 	var p params
-	sql := `SELECT ` + buildCols + ` FROM nixci.builds b WHERE ` + jobWhere(job, &p) +
+	name := func(col string, known bool) string {
+		if known {
+			return "NULL AS " + col
+		}
+		return "b." + col
+	}
+	cols := "b.id, " + name("project", job.Project != "") + ", " + name("jobset", job.Jobset != "") + ", " +
+		name("job", !isGlob(job.Job)) + ", " + restCols
+	sql := `SELECT ` + cols + ` FROM nixci.builds b WHERE ` + jobWhere(job, &p) +
 		` AND b.time BETWEEN ` + p.add(w.From) + ` AND ` + p.add(w.To) + newestFirst + ` LIMIT ` + p.add(w.Limit+1)
 	return sql, p
 }
@@ -42,15 +52,20 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 	}
 	sql, args := buildsSQL(job, w)
 	l := query.Listing{Requests: []string{shown(sql, args...)}}
-	var origins map[int64]query.Origin
+	var origins []seen
 	err := s.read(ctx, "listing the builds of "+job.String(), func(ctx context.Context) error {
-		l.Builds = l.Builds[:0]
-		origins = make(map[int64]query.Origin, min(w.Limit+1, 1<<14))
+		l.Builds = make([]query.Build, 0, min(w.Limit+1, 1<<14))
+		origins = make([]seen, 0, cap(l.Builds))
+		var d *buildDecoder
 		return s.rows(ctx, sql, args, func(r pgx.Rows) error {
-			b, o, err := scanBuild(r)
+			if d == nil {
+				d = newBuildDecoder(r)
+			}
+			b, o, err := d.decode(r)
+			b.Job = named(b.Job, job)
 			l.Builds = append(l.Builds, b)
 			if o != nil {
-				origins[b.ID] = *o
+				origins = append(origins, seen{b.ID, *o})
 			}
 			return err
 		})
@@ -62,17 +77,45 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 	if len(l.Builds) > w.Limit {
 		l.Builds, l.Truncated = l.Builds[:w.Limit], true
 	}
+	ok := make([]int64, 0, len(l.Builds))
+	for _, b := range l.Builds {
+		if b.Succeeded() { // the builds the engine reads artifacts of, in its order
+			ok = append(ok, b.ID)
+		}
+	}
+	s.ahead.listed(ok)
 	return l, nil
 }
 
-// scanBuild reads one row of buildCols, and the build's origin when it has one.
+// named fills the names a listing did not read back from the query's job.
+func named(got, asked query.JobRef) query.JobRef {
+	if got.Project == "" {
+		got.Project = asked.Project
+	}
+	if got.Jobset == "" {
+		got.Jobset = asked.Jobset
+	}
+	if got.Job == "" {
+		got.Job = asked.Job
+	}
+	return got
+}
+
+// scanBuild reads one row of buildCols (names may be NULL), and the build's origin when
+// it has one.
 func scanBuild(r pgx.Rows) (query.Build, *query.Origin, error) {
 	var b query.Build
 	var t time.Time
 	var eval *int64
+	var project, jobset, job *string
 	var commit string
-	err := r.Scan(&b.ID, &b.Job.Project, &b.Job.Jobset, &b.Job.Job, &t, &b.Status, &b.NixName, &b.System, &eval, &commit)
+	err := r.Scan(&b.ID, &project, &jobset, &job, &t, &b.Status, &b.NixName, &b.System, &eval, &commit)
 	b.Finished, b.Timestamp, b.Stop = true, t.UTC(), t.UTC()
+	for _, f := range []struct{ dst, src *string }{{&b.Job.Project, project}, {&b.Job.Jobset, jobset}, {&b.Job.Job, job}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
 	return b, origin(eval, commit), err
 }
 

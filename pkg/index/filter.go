@@ -31,18 +31,21 @@ func likePattern(glob string) string {
 
 // jobWhere is the condition on builds (alias b) selecting a job's builds: the job by name
 // or glob, and the project and jobset only when they are given.
-func jobWhere(job query.JobRef, p *params) string {
+func jobWhere(job query.JobRef, p *params) string { return jobWhereOn("b", job, p) }
+
+// jobWhereOn is jobWhere on another table with project, jobset and job columns.
+func jobWhereOn(alias string, job query.JobRef, p *params) string {
 	conds := make([]string, 0, 3)
 	if job.Project != "" {
-		conds = append(conds, "b.project = "+p.add(job.Project))
+		conds = append(conds, alias+".project = "+p.add(job.Project))
 	}
 	if job.Jobset != "" {
-		conds = append(conds, "b.jobset = "+p.add(job.Jobset))
+		conds = append(conds, alias+".jobset = "+p.add(job.Jobset))
 	}
 	if isGlob(job.Job) {
-		conds = append(conds, "b.job LIKE "+p.add(likePattern(job.Job)))
+		conds = append(conds, alias+".job LIKE "+p.add(likePattern(job.Job)))
 	} else {
-		conds = append(conds, "b.job = "+p.add(job.Job))
+		conds = append(conds, alias+".job = "+p.add(job.Job))
 	}
 	return strings.Join(conds, " AND ")
 }

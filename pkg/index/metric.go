@@ -10,14 +10,14 @@ import (
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
-// metricSQL reads one metric of a job's builds recorded within a window, newest first:
-// the builds by the job index, each metric by its primary key (build_id, name).
+// metricSQL reads one metric of a job's builds recorded within a window, newest first, in
+// one index-only range scan of metrics_jobset_job_time (metrics_job_time when project and
+// jobset are not given).
 func metricSQL(job query.JobRef, name string, w query.Window) (string, []any) {
 	var p params
-	sql := `SELECT b.id, b.time, m.value, m.unit, b.eval_id, b.commit
-FROM nixci.builds b JOIN nixci.metrics m ON m.build_id = b.id AND m.name = ` + p.add(name) + `
-WHERE ` + jobWhere(job, &p) + ` AND b.time BETWEEN ` + p.add(w.From) + ` AND ` + p.add(w.To) + newestFirst +
-		` LIMIT ` + p.add(w.Limit+1)
+	sql := `SELECT m.build_id, m.time, m.value, m.unit FROM nixci.metrics m
+WHERE ` + jobWhereOn("m", job, &p) + ` AND m.name = ` + p.add(name) + ` AND m.time BETWEEN ` + p.add(w.From) +
+		` AND ` + p.add(w.To) + ` ORDER BY m.time DESC, m.build_id DESC LIMIT ` + p.add(w.Limit+1)
 	return sql, p
 }
 
@@ -31,32 +31,20 @@ func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w qu
 	sql, args := metricSQL(job, name, w)
 	reqs := []string{shown(sql, args...)}
 	var out []query.MetricPoint
-	var origins map[int64]query.Origin
 	err := s.read(ctx, "reading metric "+name+" of "+job.String(), func(ctx context.Context) error {
 		out = make([]query.MetricPoint, 0, min(w.Limit+1, 1<<14))
-		origins = make(map[int64]query.Origin, cap(out))
-		var (
-			p      query.MetricPoint
-			t      time.Time
-			eval   *int64
-			commit string
-		)
+		var p query.MetricPoint
+		var t time.Time
 		return s.rows(ctx, sql, args, func(r pgx.Rows) error {
-			if err := r.Scan(&p.Build, &t, &p.Value, &p.Unit, &eval, &commit); err != nil {
-				return err
-			}
+			err := r.Scan(&p.Build, &t, &p.Value, &p.Unit)
 			p.Timestamp = t.UTC()
 			out = append(out, p)
-			if o := origin(eval, commit); o != nil {
-				origins[p.Build] = *o
-			}
-			return nil
+			return err
 		})
 	})
 	if err != nil {
 		return nil, reqs, err
 	}
-	s.origins.store(origins)
 	slices.Reverse(out)
 	return out, reqs, nil
 }

@@ -77,6 +77,11 @@ func TestEvalImportNamesBuildsRecordedBefore(t *testing.T) {
 	if r.Frames[0].Rows() != 2 {
 		t.Fatalf("the renamed job has %d builds, want 2", r.Frames[0].Rows())
 	}
+	r = e.run(map[string]any{"queryType": "metric", "project": "bench", "jobset": "main", "job": "perf.mybench", "metric": "time"})
+	testutil.MustOK(t, r)
+	if r.Frames[0].Rows() != 2 {
+		t.Fatalf("the renamed job's metric has %d points, want 2", r.Frames[0].Rows())
+	}
 	if r = e.run(map[string]any{"queryType": "builds", "job": "mybench"}); r.Frames[0].Rows() != 1 {
 		t.Fatalf("the old name still has %d builds, want the one named with --job", r.Frames[0].Rows())
 	}

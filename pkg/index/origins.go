@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,37 +14,57 @@ import (
 // maxRemembered bounds how many builds' origins the listings leave for Origins.
 const maxRemembered = 1 << 17
 
-// remembered holds the origins the latest listings and metric series read with their
-// builds, so that Origins, which the engine calls right after, asks the index nothing.
-// They are as fresh as the listing: an eval import that renames builds shows at the next.
+// rememberFor is how long an origin read is used again. An evaluation imported after its
+// builds changes theirs: a listing shows that at once, a metric series within this time.
+const rememberFor = 30 * time.Second
+
+// remembered holds the origins that listings read with their builds, and that Origins
+// read, so that Origins, which the engine calls right after a listing, asks the index
+// nothing, and a series refreshed within rememberFor neither.
 type remembered struct {
 	mu  sync.Mutex
-	m   map[int64]query.Origin
+	m   map[int64]stamped
 	max int
+	now func() time.Time
 }
 
-func newRemembered(max int) *remembered { return &remembered{m: map[int64]query.Origin{}, max: max} }
+type stamped struct {
+	o  query.Origin
+	at time.Time
+}
 
-func (r *remembered) store(found map[int64]query.Origin) {
+func newRemembered(max int) *remembered {
+	return &remembered{m: map[int64]stamped{}, max: max, now: time.Now}
+}
+
+// seen is one build's origin as a statement read it.
+type seen struct {
+	id int64
+	o  query.Origin
+}
+
+func (r *remembered) store(found []seen) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.m)+len(found) > r.max {
 		clear(r.m)
 	}
-	for id, o := range found {
-		r.m[id] = o
+	now := r.now()
+	for _, f := range found {
+		r.m[f.id] = stamped{f.o, now}
 	}
 }
 
-// lookup fills out and returns the ids it does not know. Builds the index knows
+// lookup fills out and returns the ids it does not know (or knows for too long). Builds
 // without an origin are not remembered and are asked for again: there are few.
 func (r *remembered) lookup(builds []query.Build, out map[int64]query.Origin) []int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var missing []int64
+	since := r.now().Add(-rememberFor)
 	for i := range builds {
-		if o, ok := r.m[builds[i].ID]; ok {
-			out[builds[i].ID] = o
+		if o, ok := r.m[builds[i].ID]; ok && o.at.After(since) {
+			out[builds[i].ID] = o.o
 		} else {
 			missing = append(missing, builds[i].ID)
 		}
@@ -62,7 +83,7 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 	if len(ids) == 0 {
 		return out, nil
 	}
-	found := make(map[int64]query.Origin, len(ids))
+	found := make([]seen, 0, len(ids))
 	err := s.read(ctx, fmt.Sprintf("reading the evaluations of %d builds of %s", len(ids), job), func(ctx context.Context) error {
 		return s.rows(ctx, originsSQL, []any{ids}, func(r pgx.Rows) error {
 			var id int64
@@ -71,12 +92,12 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 			if err := r.Scan(&id, &eval, &commit); err != nil {
 				return err
 			}
-			found[id] = *origin(eval, commit)
+			found = append(found, seen{id, *origin(eval, commit)})
 			return nil
 		})
 	})
-	for id, o := range found {
-		out[id] = o
+	for _, f := range found {
+		out[f.id] = f.o
 	}
 	s.origins.store(found)
 	return out, err

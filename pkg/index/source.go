@@ -26,6 +26,7 @@ type Source struct {
 	version int // the schema version once read, 0 before
 
 	origins *remembered
+	ahead   *ahead
 }
 
 var (
@@ -43,7 +44,7 @@ func NewSource(ctx context.Context, o Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{conn: c, origins: newRemembered(maxRemembered)}, nil
+	return &Source{conn: c, origins: newRemembered(maxRemembered), ahead: newAhead()}, nil
 }
 
 // Close releases the pool's connections; the Source must not be used afterwards.

@@ -51,7 +51,7 @@ func (d *DB) WriteBuild(ctx context.Context, r record.Record) (int64, error) {
 		if err != nil {
 			return err
 		}
-		return writeParts(ctx, tx, id, r, prods, blobs)
+		return writeParts(ctx, tx, id, n, r, prods, blobs)
 	})
 	return id, err
 }
@@ -92,7 +92,7 @@ func (d *DB) products(in []record.Artifact) ([]product, []blob, error) {
 }
 
 // writeParts stores a new build's outputs, products, contents and metrics in one round trip.
-func writeParts(ctx context.Context, tx pgx.Tx, id int64, r record.Record, prods []product, blobs []blob) error {
+func writeParts(ctx context.Context, tx pgx.Tx, id int64, n name, r record.Record, prods []product, blobs []blob) error {
 	b := &pgx.Batch{}
 	if len(r.Outputs) > 0 {
 		names, paths := make([]string, 0, len(r.Outputs)), make([]string, 0, len(r.Outputs))
@@ -131,8 +131,9 @@ func writeParts(ctx context.Context, tx pgx.Tx, id int64, r record.Record, prods
 				names, values, units = append(names, m.Name), append(values, float64(m.Value)), append(units, m.Unit)
 			}
 		}
-		b.Queue(`INSERT INTO nixci.metrics (build_id, name, value, unit)
-			SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[])`, id, names, values, units)
+		b.Queue(`INSERT INTO nixci.metrics (build_id, project, jobset, job, time, name, value, unit)
+			SELECT $1, $2, $3, $4, $5, * FROM unnest($6::text[], $7::float8[], $8::text[])`,
+			id, n.project, n.jobset, n.job, r.Time.UTC(), names, values, units)
 	}
 	if b.Len() == 0 {
 		return nil

@@ -11,13 +11,16 @@ import (
 )
 
 // renameSQL names the builds that were named by their derivation after the evaluation's
-// job of that derivation (the first attribute, should several share it), and ties them to
-// the evaluation. Parameters: eval id, project, jobset, commit.
-const renameSQL = `UPDATE nixci.builds b SET project = $2, jobset = $3, job = j.attr, named_by = 'eval', eval_id = $1,
-	commit = CASE WHEN b.commit = '' THEN $4 ELSE b.commit END
-FROM (SELECT DISTINCT ON (drv_path) drv_path, attr FROM nixci.eval_jobs
-	WHERE eval_id = $1 AND drv_path <> '' ORDER BY drv_path, attr) j
-WHERE b.named_by = 'derivation' AND b.drv_path <> '' AND b.drv_path = j.drv_path`
+// job of that derivation (the first attribute, should several share it), ties them to the
+// evaluation, and renames their metrics alike. Parameters: eval id, project, jobset, commit.
+const renameSQL = `WITH renamed AS (
+	UPDATE nixci.builds b SET project = $2, jobset = $3, job = j.attr, named_by = 'eval', eval_id = $1,
+		commit = CASE WHEN b.commit = '' THEN $4 ELSE b.commit END
+	FROM (SELECT DISTINCT ON (drv_path) drv_path, attr FROM nixci.eval_jobs
+		WHERE eval_id = $1 AND drv_path <> '' ORDER BY drv_path, attr) j
+	WHERE b.named_by = 'derivation' AND b.drv_path <> '' AND b.drv_path = j.drv_path
+	RETURNING b.id, b.job)
+UPDATE nixci.metrics m SET project = $2, jobset = $3, job = r.job FROM renamed r WHERE m.build_id = r.id`
 
 // adoptSQL moves the builds of the implicit evaluation of the same commit into the
 // imported one. Parameters: eval id, project, jobset, commit.

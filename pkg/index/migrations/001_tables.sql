@@ -71,10 +71,18 @@ CREATE TABLE nixci.products (
 	PRIMARY KEY (build_id, nr)
 );
 
+-- A metric carries its build's job and time (as Hydra's buildmetrics do), so that a series
+-- is one index-only range scan; an eval import renaming the build renames its metrics.
 CREATE TABLE nixci.metrics (
 	build_id bigint NOT NULL REFERENCES nixci.builds ON DELETE CASCADE,
 	name     text COLLATE "C" NOT NULL,
 	value    double precision NOT NULL,       -- NaN and ±Infinity are kept as they are
 	unit     text NOT NULL DEFAULT '',
+	project  text COLLATE "C" NOT NULL DEFAULT '',
+	jobset   text COLLATE "C" NOT NULL DEFAULT '',
+	job      text COLLATE "C" NOT NULL,
+	time     timestamptz NOT NULL,
 	PRIMARY KEY (build_id, name)
 );
+CREATE INDEX metrics_jobset_job_time ON nixci.metrics (project, jobset, job, name, time DESC, build_id DESC) INCLUDE (value, unit);
+CREATE INDEX metrics_job_time ON nixci.metrics (job, name, time DESC, build_id DESC) INCLUDE (value, unit);
