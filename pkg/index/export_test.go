@@ -12,3 +12,9 @@ const (
 	BatchSize    = batchSize
 	MaxUnclaimed = maxUnclaimed
 )
+
+// The statements of a listing and a metric series, for EXPLAIN in the tests.
+var (
+	BuildsSQL = buildsSQL
+	MetricSQL = metricSQL
+)

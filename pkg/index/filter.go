@@ -43,11 +43,30 @@ func jobWhereOn(alias string, job query.JobRef, p *params) string {
 		conds = append(conds, alias+".jobset = "+p.add(job.Jobset))
 	}
 	if isGlob(job.Job) {
+		// the literal prefix as a range too, so that even a generic plan walks the index
+		if lo, hi, ok := prefixRange(job.Job); ok {
+			conds = append(conds, alias+".job >= "+p.add(lo), alias+".job < "+p.add(hi))
+		}
 		conds = append(conds, alias+".job LIKE "+p.add(likePattern(job.Job)))
 	} else {
 		conds = append(conds, alias+".job = "+p.add(job.Job))
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// prefixRange is the byte range of names starting with the glob's literal prefix
+// (names are compared byte-wise, COLLATE "C"); ok is false when it has none.
+func prefixRange(glob string) (lo, hi string, ok bool) {
+	lo = glob[:strings.IndexAny(glob, "*?")]
+	end := []byte(lo)
+	for len(end) > 0 && end[len(end)-1] == 0xff {
+		end = end[:len(end)-1]
+	}
+	if len(end) == 0 {
+		return "", "", false
+	}
+	end[len(end)-1]++
+	return lo, string(end), true
 }
 
 // jobsetWhere is the condition on builds (alias b) of a project and jobset, each only
