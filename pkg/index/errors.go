@@ -70,8 +70,9 @@ var pgAdvice = []struct{ code, advice string }{
 	{"3D000", "PostgreSQL at %[1]s has no such database (%[3]s): check the database name in the URL, or create it"},
 	{"3F000", "the database %[1]s has no build index (%[3]s): " + noIndex},
 	{"42P01", "the database %[1]s has no build index, or an incomplete one (%[3]s): " + noIndex},
-	{"42501", "user %[2]q lacks a privilege on the build index (%[3]s): grant it, e.g. GRANT USAGE ON SCHEMA " + Schema +
-		" TO %[2]s; GRANT SELECT ON ALL TABLES IN SCHEMA " + Schema + " TO %[2]s"},
+	{"42501", "user %[2]q lacks a privilege (%[3]s): the plugin's user needs GRANT USAGE ON SCHEMA " + Schema +
+		" TO %[2]s; GRANT SELECT ON ALL TABLES IN SCHEMA " + Schema + " TO %[2]s, and the recorder's user CREATE on the " +
+		"database (to make the schema) or ownership of the schema"},
 	{"57014", "PostgreSQL cancelled the statement after the timeout (%[3]s): raise timeoutSeconds, narrow the time range or lower limit"},
 	{"53300", "PostgreSQL at %[1]s has no free connection slots (%[3]s): raise max_connections or use fewer connections"},
 	{"25006", "the session is read-only (%[3]s): connect to the primary server, not a replica"},
