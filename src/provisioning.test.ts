@@ -27,8 +27,14 @@ describe('provisioning', () => {
   const { datasources } = parse(read('provisioning/datasources/datasources.yml'));
   const [hydra] = datasources;
 
-  it('provisions one Hydra datasource of this plugin', () => {
-    expect(datasources).toHaveLength(1);
+  it('provisions a Hydra datasource and a local Nix store datasource of this plugin', () => {
+    expect(datasources).toHaveLength(2);
+    expect(datasources[1]).toMatchObject({
+      type: pluginJson.id,
+      uid: 'nix-store-local',
+      access: 'proxy',
+      jsonData: { source: 'store', storeDir: '/nix/store', nixStateDir: '/nix/var/nix' },
+    });
     expect(hydra).toMatchObject({
       type: pluginJson.id,
       uid: 'hydra-nixos-org',
