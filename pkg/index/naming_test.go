@@ -2,7 +2,9 @@ package index_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,5 +140,51 @@ func TestEvalImportAdoptsImplicitEvaluation(t *testing.T) {
 	id := e.write(build("bench-gpu", 1))
 	if e.count(`SELECT eval_id FROM nixci.builds WHERE id = $1`, id) != int(evalID) || e.count(`SELECT count(*) FROM nixci.evals`) != 1 {
 		t.Fatal("a later build of the commit made another evaluation")
+	}
+}
+
+// Builds recorded while their evaluation is imported are named by it either way: before
+// the import they are renamed by it, after it they are named at once.
+func TestEvalImportDuringRecording(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const n = 60
+	ev := record.Eval{Project: "bench", Jobset: "main", Commit: commit(1), Time: t0}
+	for i := 1; i <= n; i++ {
+		ev.Jobs = append(ev.Jobs, record.EvalJob{Attr: fmt.Sprintf("perf.job%d", i), DrvPath: drv("mybench", i)})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for w := range 4 {
+		db := e.writer()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 1 + w; i <= n; i += 4 {
+				if _, err := db.WriteBuild(ctx, byDerivation(i, "")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		time.Sleep(5 * time.Millisecond) // amid the recording
+		if _, err := e.writer().WriteEval(ctx, ev); err != nil {
+			errs <- err
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if left := e.count(`SELECT count(*) FROM nixci.builds WHERE named_by <> 'eval'`); left != 0 {
+		t.Fatalf("%d of %d builds were not named by the evaluation", left, n)
+	}
+	if m := e.count(`SELECT count(*) FROM nixci.metrics m JOIN nixci.builds b ON b.id = m.build_id WHERE m.job <> b.job`); m != 0 {
+		t.Fatalf("%d metrics not renamed with their build", m)
 	}
 }
