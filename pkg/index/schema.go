@@ -29,11 +29,12 @@ type migration struct {
 	sql     string
 }
 
-// migrations are the steps in order; their numbers count from 1 without gaps.
-var migrations = mustLoadMigrations()
+// NewestSchema is the schema version this package writes and reads: the number of the
+// last migration.
+const NewestSchema = 1
 
-// NewestSchema is the schema version this package writes and reads.
-var NewestSchema = migrations[len(migrations)-1].version
+// migrations are the steps in order; their numbers count from 1 to NewestSchema.
+var migrations = mustLoadMigrations()
 
 func mustLoadMigrations() []migration {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
@@ -55,8 +56,8 @@ func mustLoadMigrations() []migration {
 		}
 		out = append(out, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(body)})
 	}
-	if len(out) == 0 {
-		panic("index: no migrations embedded")
+	if len(out) != NewestSchema {
+		panic(fmt.Sprintf("index: %d migrations embedded, NewestSchema says %d", len(out), NewestSchema))
 	}
 	return out
 }
