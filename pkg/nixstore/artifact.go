@@ -118,22 +118,9 @@ func (s *Source) readFile(file string, max int64, product string) ([]byte, error
 	if what == "" {
 		what = file
 	}
-	real, err := filepath.EvalSymlinks(file)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s does not exist: %w", file, query.ErrNoArtifact)
-	}
+	f, err := s.open(file, what)
 	if err != nil {
-		return nil, query.Upstreamf(err, "reading %s: %v", file, err)
-	}
-	if !strings.HasPrefix(real, s.realDir+"/") {
-		return nil, query.Upstreamf(nil, "refused to read %s: it resolves to %s, outside the Nix store %s", what, real, s.store)
-	}
-	f, err := os.Open(real)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist: %w", file, query.ErrNoArtifact)
-		}
-		return nil, query.Upstreamf(err, "reading %s: %v", file, err)
+		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -147,15 +134,55 @@ func (s *Source) readFile(file string, max int64, product string) ([]byte, error
 		return nil, query.Upstreamf(nil, "%s is %d bytes, more than the %d bytes this datasource reads (maxArtifactBytes setting)",
 			what, fi.Size(), max)
 	}
-	body, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
+	// Store files never change: the size read is the size to read, in one go.
+	body := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, body); err != nil {
 		return nil, query.Upstreamf(err, "reading %s: %v", file, err)
-	}
-	if int64(len(body)) > max {
-		return nil, query.Upstreamf(nil, "%s is more than the %d bytes this datasource reads (maxArtifactBytes setting)", what, max)
 	}
 	return body, nil
 }
+
+// open opens a file of the store. Below the store's root (os.Root: symlinks are followed
+// while they stay inside) it costs one open; a symlink the root does not follow (an
+// absolute one, or one leading out) is resolved, and refused when it leads outside.
+func (s *Source) open(file, what string) (*os.File, error) {
+	if rel, ok := strings.CutPrefix(file, s.store+"/"); ok {
+		f, err := s.root.Open(rel)
+		if err == nil {
+			return f, nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, missingFile(file)
+		}
+	}
+	real, err := filepath.EvalSymlinks(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, missingFile(file)
+	}
+	if err != nil {
+		return nil, query.Upstreamf(err, "reading %s: %v", file, err)
+	}
+	if !strings.HasPrefix(real, s.realDir+"/") {
+		return nil, query.Upstreamf(nil, "refused to read %s: it resolves to %s, outside the Nix store %s", what, real, s.store)
+	}
+	f, err := os.Open(real)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, missingFile(file)
+	}
+	if err != nil {
+		return nil, query.Upstreamf(err, "reading %s: %v", file, err)
+	}
+	return f, nil
+}
+
+// missingFile is a file that does not exist, wrapping query.ErrNoArtifact; its message
+// is made only when shown (most such errors are a hydra-build-products probed for).
+type missingFile string
+
+func (m missingFile) Error() string {
+	return string(m) + " does not exist: " + query.ErrNoArtifact.Error()
+}
+func (m missingFile) Is(e error) bool { return e == query.ErrNoArtifact }
 
 // ProductNames implements query.Catalog: the newest build's kept copies (when recorded),
 // build products and top-level regular files.

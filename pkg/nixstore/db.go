@@ -216,19 +216,29 @@ type row struct {
 	deriver string
 }
 
-// scan reads, in one read transaction, the number of rows of ValidPaths (derivations
-// included), the highest id, how many rows have an id above after, and those of them
-// that are build outputs (not .drv files), by id. ValidPaths.id only grows
-// (AUTOINCREMENT), so after is where the previous scan ended.
-func (d *DB) scan(ctx context.Context, after int64) (s scanned, err error) {
-	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// scan reads through conn, in one read transaction, the number of rows of ValidPaths
+// (derivations included), the highest id, how many rows have an id above after, and those
+// of them that are build outputs (not .drv files), by id. ValidPaths.id only grows
+// (AUTOINCREMENT), so after is where the previous scan ended. Each count is a statement
+// of its own, so that SQLite counts from its smallest index.
+func (d *DB) scan(ctx context.Context, conn *sql.Conn, after int64) (s scanned, err error) {
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return s, d.wrap("read the store paths", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
-	if err := tx.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(id), 0), (SELECT count(*) FROM ValidPaths WHERE id > ?)
-		FROM ValidPaths`, after).Scan(&s.total, &s.maxID, &s.newer); err != nil {
-		return s, d.wrap("count the store paths", err)
+	for q, dst := range map[string]*int64{
+		`SELECT count(*) FROM ValidPaths`:              &s.total,
+		`SELECT COALESCE(max(id), 0) FROM ValidPaths`:  &s.maxID,
+		`SELECT count(*) FROM ValidPaths WHERE id > ?`: &s.newer,
+	} {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = []any{after}
+		}
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(dst); err != nil {
+			return s, d.wrap("count the store paths", err)
+		}
 	}
 	if s.newer == 0 {
 		return s, nil
@@ -253,8 +263,19 @@ func (d *DB) scan(ctx context.Context, after int64) (s scanned, err error) {
 	return s, nil
 }
 
+// version is PRAGMA data_version of conn: it changes when another connection (the Nix
+// daemon) commits to the database, and costs no read of the tables.
+func (d *DB) version(ctx context.Context, conn *sql.Conn) (int64, error) {
+	var v int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return 0, d.wrap("check the Nix database for changes", err)
+	}
+	return v, nil
+}
+
 // scanned is what one scan read.
 type scanned struct {
 	total, maxID, newer int64
 	rows                []row
+	all                 bool // rows are all the outputs, not only the new ones
 }

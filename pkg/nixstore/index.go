@@ -2,6 +2,7 @@ package nixstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -47,9 +48,10 @@ type index struct {
 	base    context.Context
 	stop    context.CancelFunc
 
-	w     writer       // owned by the refresh in flight
-	loads atomic.Int64 // full loads so far, for tests
-	rows  atomic.Int64 // ValidPaths rows read so far, for tests
+	w           writer       // owned by the refresh in flight
+	metricBytes atomic.Int64 // bytes of metrics the items hold, bounded by metricCacheBytes
+	loads       atomic.Int64 // full loads so far, for tests
+	rows        atomic.Int64 // ValidPaths rows read so far, for tests
 }
 
 // snapshot is the index as one refresh left it. Its fields never change.
@@ -68,6 +70,14 @@ type epoch struct {
 	byID map[int64]*item // the current item of every build id
 }
 
+// current is lookup for the refresh, which alone changes the map; nil for a nil epoch.
+func (e *epoch) current(id int64) *item {
+	if e == nil {
+		return nil
+	}
+	return e.byID[id]
+}
+
 // lookup returns the current item of a build id, nil when none.
 func (e *epoch) lookup(id int64) *item {
 	e.mu.RLock()
@@ -77,14 +87,16 @@ func (e *epoch) lookup(id int64) *item {
 
 // writer is the state of the refreshes, touched by one at a time.
 type writer struct {
-	dbInfo os.FileInfo
-	total  int64 // rows of ValidPaths at the last scan
-	lastID int64 // highest ValidPaths id at the last scan
-	gen    uint64
-	ep     *epoch
-	items  []*item
-	j      *journal
-	reload bool // load everything at the next refresh
+	dbInfo  os.FileInfo
+	conn    *sql.Conn // the refreshes' own connection, for data_version
+	version int64     // its data_version at the last scan; 0: none yet
+	total   int64     // rows of ValidPaths at the last scan
+	lastID  int64     // highest ValidPaths id at the last scan
+	gen     uint64
+	ep      *epoch
+	items   []*item
+	j       *journal
+	reload  bool // load everything at the next refresh
 }
 
 func newIndex(db *DB, store, stateDir string, every time.Duration) *index {
@@ -106,6 +118,7 @@ func (x *index) close() error {
 	x.mu.Unlock()
 	x.stop()
 	x.wg.Wait()
+	x.w.dropConn()
 	return x.db.Load().Close()
 }
 
@@ -191,19 +204,11 @@ func (x *index) refresh(ctx context.Context) error {
 	}
 	full := w.ep == nil || reopened || w.reload
 	w.reload = full // until the load below is done
-	var sc scanned
-	if !full {
-		if sc, err = db.scan(ctx, w.lastID); err != nil {
-			return err
-		}
-		// Rows below lastID vanished: garbage was collected. Load again.
-		full = sc.total != w.total+sc.newer
+	sc, err := w.scan(ctx, db, full)
+	if err != nil {
+		return err
 	}
-	if full {
-		if sc, err = db.scan(ctx, 0); err != nil {
-			return err
-		}
-	}
+	full = full || sc.all
 	x.rows.Add(int64(len(sc.rows)))
 	recs, jerr := w.j.tail(x.store)
 	w.total, w.lastID = sc.total, sc.maxID
@@ -211,7 +216,7 @@ func (x *index) refresh(ctx context.Context) error {
 	switch {
 	case full:
 		x.loads.Add(1)
-		w.load(sc.rows, w.j.recs)
+		x.metricBytes.Store(w.load(sc.rows, w.j.recs))
 		w.reload = false
 	case len(sc.rows) > 0 || len(recs) > 0:
 		w.add(sc.rows, recs)
@@ -240,8 +245,54 @@ func (x *index) openDB() (*DB, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	x.w.dropConn()
 	x.db.Store(n)
 	x.w.dbInfo = fi
 	_ = db.Close()
 	return n, true, nil
+}
+
+// scan reads what was added to ValidPaths since the last scan, nothing when the database
+// did not change (data_version), or all of it when full or when rows vanished below the
+// last id (garbage was collected): then sc.all is set.
+func (w *writer) scan(ctx context.Context, db *DB, full bool) (sc scanned, err error) {
+	if w.conn == nil {
+		if w.conn, err = db.db.Conn(ctx); err != nil {
+			return sc, db.wrap("connect", err)
+		}
+		w.version = 0
+	}
+	defer func() {
+		if err != nil {
+			w.dropConn() // start afresh after a lock or a broken connection
+		}
+	}()
+	v, err := db.version(ctx, w.conn)
+	if err != nil {
+		return sc, err
+	}
+	if !full && v == w.version {
+		return scanned{total: w.total, maxID: w.lastID}, nil
+	}
+	if !full {
+		if sc, err = db.scan(ctx, w.conn, w.lastID); err != nil {
+			return sc, err
+		}
+		full = sc.total != w.total+sc.newer
+	}
+	if full {
+		if sc, err = db.scan(ctx, w.conn, 0); err != nil {
+			return sc, err
+		}
+		sc.all = true
+	}
+	w.version = v
+	return sc, nil
+}
+
+func (w *writer) dropConn() {
+	if w.conn != nil {
+		_ = w.conn.Close()
+		w.conn = nil
+	}
 }

@@ -26,6 +26,8 @@ type item struct {
 	// dead is the index generation from which a newer item of the same path replaces
 	// this one (0: none yet). Written by the refresh, read by queries.
 	dead atomic.Uint64
+	// metrics is the output's parsed hydra-metrics once read (not for recorded builds).
+	metrics atomic.Pointer[metricList]
 }
 
 // liveAt reports whether the item is the current one of its path in generation gen.
@@ -145,10 +147,12 @@ func outputName(store, p string) string {
 	return nameOf(p)
 }
 
-// load starts a new epoch with every valid path and every recorded build.
-// Rows are taken as the database has them, whatever their directory.
-func (w *writer) load(rows []row, recs map[string]*record.Record) {
+// load starts a new epoch with every valid path and every recorded build, and returns
+// the bytes of metrics kept over from the previous epoch's items. Rows are taken as the
+// database has them, whatever their directory.
+func (w *writer) load(rows []row, recs map[string]*record.Record) (kept int64) {
 	w.gen++
+	prev := w.ep
 	ep := &epoch{byID: make(map[int64]*item, len(rows)+len(recs))}
 	items := make([]*item, 0, len(rows)+len(recs))
 	seen := make(map[string]bool, len(recs))
@@ -160,6 +164,11 @@ func (w *writer) load(rows []row, recs map[string]*record.Record) {
 		it := validItem(r, name)
 		if rec := recs[r.path]; rec != nil {
 			it, seen[r.path] = withRecord(it, rec, r.path), true
+		} else if old := prev.current(it.id); old != nil && old.path == it.path && old.valid {
+			if ms := old.metrics.Load(); ms != nil {
+				it.metrics.Store(ms)
+				kept += ms.size()
+			}
 		}
 		ep.byID[it.id] = it
 		items = append(items, it)
@@ -172,6 +181,7 @@ func (w *writer) load(rows []row, recs map[string]*record.Record) {
 		}
 	}
 	w.ep, w.items = ep, items
+	return kept
 }
 
 // add takes new valid paths and records into the epoch: a path recorded before it was

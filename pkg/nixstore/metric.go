@@ -2,6 +2,7 @@ package nixstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"path/filepath"
@@ -10,11 +11,13 @@ import (
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
-// metricList is the parsed hydra-metrics of one output, as cached.
+// metricCacheBytes bounds the parsed hydra-metrics the index's items keep.
+const metricCacheBytes = 32 << 20
+
+// metricList is the parsed hydra-metrics of one output, as an item keeps it.
 type metricList []Metric
 
-// Size implements cache.Sized.
-func (m metricList) Size() int64 {
+func (m metricList) size() int64 {
 	n := int64(24)
 	for _, x := range m {
 		n += 56 + int64(len(x.Name)+len(x.Unit))
@@ -24,7 +27,7 @@ func (m metricList) Size() int64 {
 
 // metricsOf returns a build's metrics: its record's, else its output's
 // nix-support/hydra-metrics (none when it has no such file or is gone). Outputs never
-// change, so their metrics are read once (within the cache's bound).
+// change, so the item keeps what was read (within metricCacheBytes for all items).
 func (s *Source) metricsOf(it *item) ([]Metric, error) {
 	if r := it.rec; r != nil {
 		out := make([]Metric, len(r.Metrics))
@@ -36,8 +39,8 @@ func (s *Source) metricsOf(it *item) ([]Metric, error) {
 	if !it.valid {
 		return nil, nil
 	}
-	if v, ok := s.metrics.Get(it.path); ok {
-		return v.(metricList), nil
+	if p := it.metrics.Load(); p != nil {
+		return *p, nil
 	}
 	body, err := s.readFile(filepath.Join(it.path, "nix-support", "hydra-metrics"), MaxFileSize, "")
 	if errors.Is(err, query.ErrNoArtifact) {
@@ -47,35 +50,45 @@ func (s *Source) metricsOf(it *item) ([]Metric, error) {
 		return nil, err
 	}
 	ms, _ := ParseMetrics(bytes.NewReader(body))
-	s.metrics.Set(it.path, metricList(ms), 0)
+	ml := metricList(ms)
+	if n := ml.size(); s.x.metricBytes.Add(n) <= metricCacheBytes {
+		it.metrics.Store(&ml)
+	} else {
+		s.x.metricBytes.Add(-n)
+	}
 	return ms, nil
 }
 
-// prefetchWorkers read the metric files of many uncached outputs at once.
-const prefetchWorkers = 8
+// readWorkers read the metric files of many outputs at once.
+const readWorkers = 8
 
-// prefetch reads the metrics of the outputs not cached yet, a few at a time, so that a
-// first query over thousands of builds does not read them one by one.
-func (s *Source) prefetch(ctx context.Context, items []*item) {
+// readMetrics reads the metrics of the outputs whose items do not hold them yet, a few
+// at a time when there are many. A file that could not be read fails the whole, as its
+// build would show no point without saying why.
+func (s *Source) readMetrics(ctx context.Context, items []*item) error {
 	var todo []*item
 	for _, it := range items {
-		if it.rec == nil && it.valid {
-			if _, ok := s.metrics.Get(it.path); !ok {
-				todo = append(todo, it)
-			}
+		if it.rec == nil && it.valid && it.metrics.Load() == nil {
+			todo = append(todo, it)
 		}
 	}
-	if len(todo) < 2*prefetchWorkers {
-		return
+	if len(todo) == 0 {
+		return nil
 	}
-	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
 	next := make(chan *item)
-	for range prefetchWorkers {
+	var wg sync.WaitGroup
+	for range min(readWorkers, max(1, len(todo)/(2*readWorkers))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for it := range next {
-				_, _ = s.metricsOf(it) // errors are met again, in order, by the caller
+				if _, err := s.metricsOf(it); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -87,6 +100,7 @@ func (s *Source) prefetch(ctx context.Context, items []*item) {
 	}
 	close(next)
 	wg.Wait()
+	return cmp.Or(ctx.Err(), first)
 }
 
 // Metric implements query.Source: the named metric of every build in w, oldest first.
@@ -95,13 +109,12 @@ func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w qu
 	if err != nil {
 		return nil, nil, err
 	}
-	s.prefetch(ctx, items)
-	var pts []query.MetricPoint
+	if err := s.readMetrics(ctx, items); err != nil {
+		return nil, nil, err
+	}
+	pts := make([]query.MetricPoint, 0, len(items))
 	for i := len(items) - 1; i >= 0; i-- {
 		it := items[i]
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
 		if r := it.rec; r != nil {
 			for _, m := range r.Metrics {
 				if m.Name == name {
@@ -110,7 +123,7 @@ func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w qu
 			}
 			continue
 		}
-		ms, err := s.metricsOf(it)
+		ms, err := s.metricsOf(it) // held by the item now, unless beyond the bound
 		if err != nil {
 			return nil, nil, err
 		}

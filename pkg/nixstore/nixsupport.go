@@ -62,7 +62,11 @@ type Product struct {
 // never with a cut-off line, and says why it stopped early.
 func eachLine(r io.Reader, fn func(line []byte)) error {
 	lr := &io.LimitedReader{R: r, N: MaxFileSize + 1}
-	br := bufio.NewReaderSize(lr, MaxLineSize+1)
+	size := MaxLineSize + 1
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() < size {
+		size = l.Len() + 1 // no line of a short input needs the whole buffer
+	}
+	br := bufio.NewReaderSize(lr, size)
 	var consumed int64
 	for {
 		line, err := br.ReadSlice('\n')

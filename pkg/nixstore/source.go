@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"os"
 	"path"
 	"path/filepath"
 	"time"
 
-	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/record"
 )
@@ -22,9 +22,6 @@ type Options struct {
 	MaxArtifactBytes int64         // largest artifact read; default 16 MiB
 	Refresh          time.Duration // how often the index reads what changed, at most; default 2 s
 }
-
-// metricCacheBytes bounds the hydra-metrics kept in memory, parsed, per source.
-const metricCacheBytes = 32 << 20
 
 // Source is the `store` source: the builds of a job are the valid store paths whose name
 // matches the job (an exact name or a glob such as mybench-*), and the builds that
@@ -44,12 +41,12 @@ const metricCacheBytes = 32 << 20
 // It is safe for concurrent use.
 type Source struct {
 	x        *index
-	store    string // StoreDir, cleaned
-	realDir  string // StoreDir with its symlinks resolved
+	store    string   // StoreDir, cleaned
+	realDir  string   // StoreDir with its symlinks resolved
+	root     *os.Root // realDir, for reads that stay inside it
 	dbFile   string
 	jdir     string // the journal's directory
 	maxBytes int64
-	metrics  *cache.Cache // parsed hydra-metrics by store path
 }
 
 var (
@@ -73,16 +70,24 @@ func NewSource(o Options) (*Source, error) {
 	if o.MaxArtifactBytes <= 0 {
 		o.MaxArtifactBytes = 16 << 20
 	}
+	root, err := os.OpenRoot(real)
+	if err != nil {
+		return nil, query.Invalidf("storeDir %s cannot be read: %v: set storeDir to the Nix store (default /nix/store)", store, err)
+	}
 	db, err := OpenDB(o.StateDir)
 	if err != nil {
+		root.Close()
 		return nil, query.Upstreamf(err, "%v", err)
 	}
-	return &Source{x: newIndex(db, store, o.StateDir, o.Refresh), store: store, realDir: real, dbFile: db.file,
-		jdir: record.DefaultDir(o.StateDir), maxBytes: o.MaxArtifactBytes, metrics: cache.New(metricCacheBytes)}, nil
+	return &Source{x: newIndex(db, store, o.StateDir, o.Refresh), store: store, realDir: real, root: root, dbFile: db.file,
+		jdir: record.DefaultDir(o.StateDir), maxBytes: o.MaxArtifactBytes}, nil
 }
 
 // Close stops a refresh in flight and closes the store database.
-func (s *Source) Close() error { return s.x.close() }
+func (s *Source) Close() error {
+	_ = s.root.Close()
+	return s.x.close()
+}
 
 // Health counts the valid paths and the journal's records, e.g. "Reading the Nix store at
 // /nix/store: 1234 valid paths; journal …: 12 recorded builds, 3 evaluations".
