@@ -51,6 +51,7 @@ type index struct {
 	w           writer       // owned by the refresh in flight
 	metricBytes atomic.Int64 // bytes of metrics the items hold, bounded by metricCacheBytes
 	loads       atomic.Int64 // full loads so far, for tests
+	runs        atomic.Int64 // refreshes started so far, for tests
 	rows        atomic.Int64 // ValidPaths rows read so far, for tests
 }
 
@@ -180,6 +181,7 @@ func (x *index) get(ctx context.Context) (*snapshot, error) {
 // run is one refresh, on its own so that no query's cancellation stops it.
 func (x *index) run(ch chan struct{}) {
 	defer x.wg.Done()
+	x.runs.Add(1)
 	ctx, cancel := context.WithTimeout(x.base, refreshTimeout)
 	err := x.refresh(ctx)
 	cancel()

@@ -166,6 +166,59 @@ func TestIndexConcurrentQueries(t *testing.T) {
 	}
 }
 
+// Queries share one refresh: with none loaded yet they all wait for the one in flight;
+// with a stale snapshot they answer from it after a short wait. The refresh is held up by
+// a lock on the database, as the Nix daemon's writes hold it.
+func TestIndexSharesOneRefresh(t *testing.T) {
+	old := busyTimeout
+	busyTimeout = 300 * time.Millisecond
+	defer func() { busyTimeout = old }()
+	st := newSynthStore(t)
+	st.add(bench("mybench-1", time.Now().Add(-time.Hour), 1))
+	fresh, _ := st.source(50 * time.Millisecond)
+	warm, _ := st.source(50 * time.Millisecond)
+	listing(t, warm, query.JobRef{Job: "mybench-1"}, 1)
+	st.add(bench("mybench-2", time.Now().Add(-time.Hour), 2)) // so that the refresh reads
+	waitRefresh(warm)
+	lock, err := st.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	var slowest [2]time.Duration
+	var mu sync.Mutex
+	for g := 0; g < 40; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src := []*Source{fresh, warm}[g%2]
+			t0 := time.Now()
+			snap, err := src.x.get(context.Background())
+			if (g%2 == 0) != (err != nil) || (g%2 == 1 && snap == nil) {
+				t.Errorf("query %d: %v, %v", g, snap, err)
+			}
+			mu.Lock()
+			slowest[g%2] = max(slowest[g%2], time.Since(t0))
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if _, err := lock.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if f, w := fresh.x.runs.Load(), warm.x.runs.Load(); f != 1 || w != 2 {
+		t.Errorf("%d refreshes without a snapshot (want 1), %d with one (want 1 + the first load)", f, w)
+	}
+	if slowest[1] > busyTimeout/2 || slowest[0] < busyTimeout/2 {
+		t.Errorf("with a snapshot the slowest query took %v, without %v (the refresh %v)", slowest[1], slowest[0], time.Since(start))
+	}
+}
+
 // A locked or missing database: an error only when no snapshot was loaded before.
 func TestIndexLockedOrMissingDatabase(t *testing.T) {
 	old := busyTimeout
