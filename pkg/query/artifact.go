@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -27,15 +27,7 @@ func (e *Engine) artifact(ctx context.Context, q *Query, w Window, fc *frameCtx)
 	if err != nil {
 		return nil, err
 	}
-	var ok []Build
-	failed := 0
-	for _, b := range l.Builds {
-		if b.Succeeded() {
-			ok = append(ok, b)
-		} else if b.Finished {
-			failed++
-		}
-	}
+	ok, failed := succeeded(l.Builds)
 	wait := e.origins(ctx, q.JobRef(), ok, len(ok))
 	results, errs := e.fetchAll(ctx, ok, q.Product, q.Path)
 	wait(fc)
@@ -68,6 +60,29 @@ func (e *Engine) artifact(ctx context.Context, q *Query, w Window, fc *frameCtx)
 		frames = append(frames, fc.seriesFrame(s))
 	}
 	return frames, nil
+}
+
+// succeeded returns the builds that succeeded (builds itself when all did, else a copy)
+// and how many finished otherwise.
+func succeeded(builds []Build) ([]Build, int) {
+	n := 0
+	for i := range builds {
+		if builds[i].Succeeded() {
+			n++
+		}
+	}
+	if n == len(builds) {
+		return builds, 0
+	}
+	ok, failed := make([]Build, 0, n), 0
+	for i := range builds {
+		if builds[i].Succeeded() {
+			ok = append(ok, builds[i])
+		} else if builds[i].Finished {
+			failed++
+		}
+	}
+	return ok, failed
 }
 
 func isAre(n int, one, many string) string {
@@ -201,23 +216,44 @@ func (fc *frameCtx) artifactNotices(builds []Build, results []*artifactResult, e
 func groupSeries(builds []Build, results []*artifactResult, timeField string) []series {
 	idx := map[string]int{}
 	var out []series
-	for i, b := range builds {
+	for i := range builds {
 		r := results[i]
 		if r == nil {
 			continue
 		}
+		b := &builds[i]
 		for _, v := range r.values {
 			j, ok := idx[v.Series]
 			if !ok {
 				j = len(out)
 				idx[v.Series] = j
-				out = append(out, series{name: v.Series})
+				out = append(out, series{name: v.Series, points: make([]point, 0, len(builds)-i)})
 			}
-			out[j].points = append(out[j].points, point{t: timeOf(b, timeField), v: v.V, build: b.ID})
+			out[j].points = append(out[j].points, point{t: timeOf(*b, timeField), v: v.V, build: b.ID})
 		}
 	}
 	for _, s := range out {
-		sort.SliceStable(s.points, func(a, b int) bool { return s.points[a].t.Before(s.points[b].t) })
+		sortPoints(s.points)
 	}
 	return out
+}
+
+// sortPoints orders points oldest first, keeping the order of equal times. Builds come
+// newest first, so the points are usually reversed, which costs one pass.
+func sortPoints(ps []point) {
+	newestFirst := func(a, b point) int { return b.t.Compare(a.t) }
+	if slices.IsSortedFunc(ps, newestFirst) && !hasEqualTimes(ps) {
+		slices.Reverse(ps)
+		return
+	}
+	slices.SortStableFunc(ps, func(a, b point) int { return a.t.Compare(b.t) })
+}
+
+func hasEqualTimes(ps []point) bool {
+	for i := 1; i < len(ps); i++ {
+		if ps[i].t.Equal(ps[i-1].t) {
+			return true
+		}
+	}
+	return false
 }

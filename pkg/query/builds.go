@@ -15,7 +15,8 @@ func (e *Engine) builds(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	if err != nil {
 		return nil, err
 	}
-	wait := e.origins(ctx, q.JobRef(), l.Builds, len(l.Builds))
+	// Complete fills in l.Builds meanwhile: the origins lookup reads a copy.
+	wait := e.origins(ctx, q.JobRef(), append([]Build(nil), l.Builds...), len(l.Builds))
 	if q.TimeField != TimeStop {
 		if err := e.src.Complete(ctx, l.Builds); err != nil {
 			wait(fc)

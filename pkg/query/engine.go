@@ -113,12 +113,11 @@ func timeOf(b Build, field string) time.Time {
 const MaxOrigins = 10_000
 
 // origins resolves evals and revisions of the newest MaxOrigins builds in the background
-// while the caller works; total is how many builds the query shows.
+// while the caller works; total is how many builds the query shows. The caller must not
+// change builds until it has called the returned wait.
 func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build, total int) func(*frameCtx) {
 	if len(builds) > MaxOrigins {
 		builds = newestBuilds(builds, MaxOrigins)
-	} else {
-		builds = append([]Build(nil), builds...) // the caller's slice is filled in (Complete) meanwhile
 	}
 	var wg sync.WaitGroup
 	var res map[int64]Origin

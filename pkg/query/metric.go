@@ -66,7 +66,11 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 		}
 	}
 	builds := newestFirst(refs, job, q.TimeField == TimeStop)
-	wait := e.origins(ctx, job, builds, len(refs))
+	looked := builds
+	if q.TimeField == TimeStop { // retime fills builds in meanwhile: the lookup reads a copy
+		looked = append([]Build(nil), builds...)
+	}
+	wait := e.origins(ctx, job, looked, len(refs))
 	if q.TimeField == TimeStop {
 		if err := e.retime(ctx, builds, all); err != nil {
 			wait(fc)
