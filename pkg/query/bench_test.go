@@ -54,7 +54,9 @@ func (s *memSource) Metric(_ context.Context, _ JobRef, _ string, w Window) ([]M
 	}
 	return pts, nil, nil
 }
-func (s *memSource) MetricNames(context.Context, JobRef) ([]string, error) { return []string{"time"}, nil }
+func (s *memSource) MetricNames(context.Context, JobRef) ([]string, error) {
+	return []string{"time"}, nil
+}
 func (s *memSource) Origins(_ context.Context, _ JobRef, builds []Build) (map[int64]Origin, error) {
 	out := make(map[int64]Origin, len(builds))
 	for _, b := range builds {
