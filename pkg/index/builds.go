@@ -20,20 +20,24 @@ const newestFirst = ` ORDER BY b.time DESC, b.id DESC`
 
 // buildsSQL lists a job's builds recorded within a window, newest first, at most limit.
 // It walks builds_jobset_job_time (project, jobset, job, time DESC), or builds_job_time
-// when project and jobset are not given. Names the query gives are not read back (NULL).
+// when project and jobset are not given.
 func buildsSQL(job query.JobRef, w query.Window) (string, []any) {
 	var p params
+	sql := `SELECT ` + listCols(job) + ` FROM nixci.builds b WHERE ` + jobWhere(job, &p) +
+		` AND b.time BETWEEN ` + p.add(w.From) + ` AND ` + p.add(w.To) + newestFirst + ` LIMIT ` + p.add(w.Limit+1)
+	return sql, p
+}
+
+// listCols are buildCols for a listing of job: names the job gives are not read back (NULL).
+func listCols(job query.JobRef) string {
 	name := func(col string, known bool) string {
 		if known {
 			return "NULL AS " + col
 		}
 		return "b." + col
 	}
-	cols := "b.id, " + name("project", job.Project != "") + ", " + name("jobset", job.Jobset != "") + ", " +
+	return "b.id, " + name("project", job.Project != "") + ", " + name("jobset", job.Jobset != "") + ", " +
 		name("job", !isGlob(job.Job)) + ", " + restCols
-	sql := `SELECT ` + cols + ` FROM nixci.builds b WHERE ` + jobWhere(job, &p) +
-		` AND b.time BETWEEN ` + p.add(w.From) + ` AND ` + p.add(w.To) + newestFirst + ` LIMIT ` + p.add(w.Limit+1)
-	return sql, p
 }
 
 // needJob refuses a query without a job name.
@@ -45,17 +49,50 @@ func needJob(job query.JobRef) error {
 }
 
 // Builds implements query.Source: the job's builds recorded within the window, newest
-// first. Every build is finished; Timestamp and Stop are the time it was recorded.
+// first. Every build is finished; Timestamp and Stop are the time it was recorded. The
+// window is cut from the job's listing kept since the index last changed (see memo.go),
+// else read with buildsSQL.
 func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (query.Listing, error) {
 	if err := needJob(job); err != nil {
 		return query.Listing{}, err
 	}
+	n, ok, err := s.change(ctx)
+	if err != nil {
+		return query.Listing{}, err
+	}
+	if ok {
+		l, fresh, err := s.listing(ctx, n, job, w.From)
+		if err != nil {
+			return query.Listing{}, err
+		}
+		if out, ok := l.window(w); ok {
+			out.Requests = shownFrom(l.read, n, fresh, "b.time", w)
+			s.readAhead(out.Builds)
+			return out, nil
+		}
+	}
 	sql, args := buildsSQL(job, w)
 	l := query.Listing{Requests: []string{shown(sql, args...)}}
-	var origins []seen
-	err := s.read(ctx, "listing the builds of "+job.String(), func(ctx context.Context) error {
-		l.Builds = make([]query.Build, 0, min(w.Limit+1, 1<<14))
-		origins = make([]seen, 0, cap(l.Builds))
+	l.Builds, err = s.scanBuilds(ctx, "listing the builds of "+job.String(), sql, args, job, w.Limit+1, nil)
+	if err != nil {
+		return query.Listing{Requests: l.Requests}, err
+	}
+	if len(l.Builds) > w.Limit {
+		l.Builds, l.Truncated = l.Builds[:w.Limit], true
+	}
+	s.readAhead(l.Builds)
+	return l, nil
+}
+
+// scanBuilds runs a listing statement (of listCols) and returns its builds, named after
+// job where the statement did not read the names back; it puts each build's origin (zero
+// for none) in origins unless that is nil. size is the most rows the statement returns.
+func (s *Source) scanBuilds(ctx context.Context, what, sql string, args []any, job query.JobRef, size int,
+	origins map[int64]query.Origin) ([]query.Build, error) {
+	var out []query.Build
+	err := s.read(ctx, what, func(ctx context.Context) error {
+		out = make([]query.Build, 0, min(size, 1<<14))
+		clear(origins)
 		var d *buildDecoder
 		return s.rows(ctx, sql, args, func(r pgx.Rows) error {
 			if d == nil {
@@ -63,28 +100,29 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 			}
 			b, o, err := d.decode(r)
 			b.Job = named(b.Job, job)
-			l.Builds = append(l.Builds, b)
-			if o != nil {
-				origins = append(origins, seen{b.ID, *o})
+			out = append(out, b)
+			if origins != nil {
+				if o == nil {
+					o = &query.Origin{}
+				}
+				origins[b.ID] = *o
 			}
 			return err
 		})
 	})
-	if err != nil {
-		return query.Listing{Requests: l.Requests}, err
-	}
-	s.origins.store(origins)
-	if len(l.Builds) > w.Limit {
-		l.Builds, l.Truncated = l.Builds[:w.Limit], true
-	}
-	ok := make([]int64, 0, len(l.Builds))
-	for _, b := range l.Builds {
-		if b.Succeeded() { // the builds the engine reads artifacts of, in its order
+	return out, err
+}
+
+// readAhead tells the artifact reader the order of a listing's succeeded builds, which
+// the engine reads artifacts of in that order.
+func (s *Source) readAhead(builds []query.Build) {
+	ok := make([]int64, 0, len(builds))
+	for _, b := range builds {
+		if b.Succeeded() {
 			ok = append(ok, b.ID)
 		}
 	}
 	s.ahead.listed(ok)
-	return l, nil
 }
 
 // named fills the names a listing did not read back from the query's job.

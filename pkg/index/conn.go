@@ -21,6 +21,7 @@ type Options struct {
 	MaxConns         int32         // pool size; default 4
 	Timeout          time.Duration // deadline of each read, write or migration; default 30s
 	MaxArtifactBytes int64         // largest artifact stored or read; default 16 MiB
+	CacheBytes       int64         // what a Source keeps of listings and series between queries; default 32 MiB, < 0 nothing
 }
 
 func (o Options) withDefaults() Options {
@@ -32,6 +33,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxArtifactBytes <= 0 {
 		o.MaxArtifactBytes = 16 << 20
+	}
+	if o.CacheBytes == 0 {
+		o.CacheBytes = DefaultCacheBytes
 	}
 	return o
 }

@@ -43,7 +43,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 func (d *DB) Close() { d.pool.Close() }
 
 // write runs fn in one transaction holding writesLock (exclusive or shared), within the
-// timeout, retrying it on a conflict or a lost connection.
+// timeout, retrying it on a conflict or a lost connection; once it committed, it bumps the
+// change counter (even when fn changed nothing: a retry may follow a commit whose answer
+// was lost).
 func (d *DB) write(ctx context.Context, what string, exclusive bool, fn func(pgx.Tx) error) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -64,5 +66,27 @@ func (d *DB) write(ctx context.Context, what string, exclusive bool, fn func(pgx
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
 	}
-	return d.fail(ctx, err, what)
+	if err != nil {
+		return d.fail(ctx, err, what)
+	}
+	if err := d.changed(ctx); err != nil {
+		return d.fail(ctx, err, what+" (it was stored, but readers were not told and may show it only after "+
+			memoTTL.String()+"; recording it again tells them)")
+	}
+	return nil
+}
+
+// bumpSQL adds one to the change counter that readers check (migration 002).
+const bumpSQL = `UPDATE nixci.changes SET n = n + 1`
+
+// changed bumps the change counter in a statement of its own, after the write committed:
+// a reader that sees the new count then also sees what was written.
+func (d *DB) changed(ctx context.Context) error {
+	var err error
+	for attempt := 1; attempt <= writeAttempts; attempt++ {
+		if _, err = d.pool.Exec(ctx, bumpSQL); err == nil || ctx.Err() != nil || !lost(err) {
+			break
+		}
+	}
+	return err
 }

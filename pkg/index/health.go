@@ -40,6 +40,10 @@ func (s *Source) Health(ctx context.Context) (string, error) {
 	if version > NewestSchema {
 		msg += fmt.Sprintf("; the schema is newer than this plugin knows (%d): if queries fail, upgrade the plugin", NewestSchema)
 	}
+	if _, ok, err := s.change(ctx); err == nil && !ok && s.memo != nil {
+		msg += fmt.Sprintf("; warning: the change counter %s.changes cannot be read, so every query asks the index: "+
+			"GRANT SELECT ON %s.changes TO %s", Schema, Schema, s.user)
+	}
 	if readOnly != "on" {
 		msg += "; warning: the session is not read-only"
 	}

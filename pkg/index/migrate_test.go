@@ -16,26 +16,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 	name := freshDB(t)
 	e := &env{t: t, name: name}
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, 6)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			db, err := index.Open(ctx, e.opts(index.Options{MaxConns: 2}))
-			if err == nil {
-				defer db.Close()
-				err = db.Migrate(ctx)
-			}
-			errs[i] = err
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("runner %d: %v", i, err)
-		}
-	}
+	migrateAtOnce(t, e, 6)
 	e = openEnv(t, name)
 	must(t, e.db.Migrate(ctx))
 	if n := e.count(`SELECT count(*) FROM nixci.schema_version`); n != index.NewestSchema {
@@ -44,11 +25,11 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM pg_namespace WHERE nspname = $1`, index.Schema); n != 1 {
 		t.Fatalf("%d schemas named %s", n, index.Schema)
 	}
-	if n := e.count(`SELECT count(*) FROM pg_tables WHERE schemaname = $1`, index.Schema); n != 8 {
-		t.Fatalf("%d tables in %s, want 8", n, index.Schema)
+	if n := e.count(`SELECT count(*) FROM pg_tables WHERE schemaname = $1`, index.Schema); n != 9 {
+		t.Fatalf("%d tables in %s, want 9", n, index.Schema)
 	}
 	msg, err := e.src.Health(ctx)
-	if err != nil || !strings.Contains(msg, "schema version 1") || !strings.Contains(msg, "nothing recorded yet") {
+	if err != nil || !strings.Contains(msg, "schema version 2") || !strings.Contains(msg, "nothing recorded yet") {
 		t.Fatalf("Health of an empty index: %q, %v", msg, err)
 	}
 }
@@ -66,6 +47,31 @@ func TestDatabaseWithoutTheIndex(t *testing.T) {
 	// the same source serves once the schema exists
 	if err := health(src); err != nil {
 		t.Fatalf("after migrating: %v", err)
+	}
+}
+
+// migrateAtOnce has n runners, each with its own pool, migrate e's database at once.
+func migrateAtOnce(t *testing.T, e *env, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := index.Open(context.Background(), e.opts(index.Options{MaxConns: 2}))
+			if err == nil {
+				defer db.Close()
+				err = db.Migrate(context.Background())
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("runner %d: %v", i, err)
+		}
 	}
 }
 

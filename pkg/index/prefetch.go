@@ -7,6 +7,9 @@ import (
 // batchSize is how many builds' artifacts one statement reads.
 const batchSize = 500
 
+// maxRemembered bounds how many builds' places in their listings are remembered.
+const maxRemembered = 1 << 17
+
 // maxUnclaimed bounds the artifacts read ahead but not asked for yet (the engine had
 // them cached, or stopped); past it the finished ones are dropped and read again if asked.
 const maxUnclaimed = 4 * batchSize

@@ -31,7 +31,7 @@ type migration struct {
 
 // NewestSchema is the schema version this package writes and reads: the number of the
 // last migration.
-const NewestSchema = 1
+const NewestSchema = 2
 
 // migrations are the steps in order; their numbers count from 1 to NewestSchema.
 var migrations = mustLoadMigrations()

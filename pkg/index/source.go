@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -25,8 +28,12 @@ type Source struct {
 	mu      sync.Mutex
 	version int // the schema version once read, 0 before
 
-	origins *remembered
-	ahead   *ahead
+	memo      *cache.Cache  // what was read, by change (memo.go); nil when nothing is kept
+	maxListed int           // most builds of a job kept, by the bytes memo takes one value of
+	maxPoints int           // most points of a metric series kept, alike
+	ttl       time.Duration // memoTTL; shorter in tests
+	loads     atomic.Int64  // statements whose rows were kept, for the tests
+	ahead     *ahead
 }
 
 var (
@@ -40,11 +47,19 @@ var (
 // problems are reported by the first query or Health. A malformed URL, or one carrying a
 // password, is an *query.InvalidError.
 func NewSource(ctx context.Context, o Options) (*Source, error) {
+	o = o.withDefaults()
 	c, err := connect(ctx, o, true)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{conn: c, origins: newRemembered(maxRemembered), ahead: newAhead()}, nil
+	s := &Source{conn: c, ahead: newAhead(), ttl: memoTTL}
+	if o.CacheBytes > 0 {
+		s.memo = cache.New(o.CacheBytes)
+		one := o.CacheBytes / 4 // the most the cache takes as one value
+		s.maxListed = int(min(query.MaxLimit, max(1, one/listedBytes)))
+		s.maxPoints = int(min(query.MaxLimit, max(1, one/pointBytes)))
+	}
+	return s, nil
 }
 
 // Close releases the pool's connections; the Source must not be used afterwards.

@@ -1,0 +1,72 @@
+package index
+
+import (
+	"context"
+	"time"
+	"unsafe"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
+)
+
+// listedBytes is what one kept build is reckoned to cost, for how many are kept: the
+// Build (184 bytes on 64-bit platforms), its origin, and a name of up to 72 bytes.
+const listedBytes = 320
+
+// jobListing is a job's listing as a Source keeps it (see kept): the job's builds timed
+// from since on, newest first, with the origin of each.
+type jobListing struct {
+	since   time.Time
+	builds  []query.Build
+	origins map[int64]query.Origin // every listed build's; zero when it has no evaluation and no commit
+	cut     bool                   // more builds were timed from since on than were kept
+	read    string                 // the statement, as shown
+	change  int64
+	bytes   int64
+}
+
+func (l *jobListing) Size() int64     { return l.bytes }
+func (l *jobListing) from() time.Time { return l.since }
+
+// listingSQL lists a job's builds timed from since on, newest first, at most limit, by the
+// same indexes as buildsSQL.
+func listingSQL(job query.JobRef, since time.Time, limit int) (string, []any) {
+	var p params
+	sql := `SELECT ` + listCols(job) + ` FROM nixci.builds b WHERE ` + jobWhere(job, &p) + ` AND b.time >= ` + p.add(since) +
+		newestFirst + ` LIMIT ` + p.add(limit)
+	return sql, p
+}
+
+// listing returns the job's listing at change n from since on, kept or read now.
+func (s *Source) listing(ctx context.Context, n int64, job query.JobRef, since time.Time) (*jobListing, bool, error) {
+	return recall(ctx, s, n, "builds\x00"+jobKey(job), micro(since), func(ctx context.Context, since time.Time) (*jobListing, error) {
+		sql, args := listingSQL(job, since, s.maxListed+1)
+		l := &jobListing{since: since, read: shown(sql, args...), change: n, origins: map[int64]query.Origin{}}
+		var err error
+		l.builds, err = s.scanBuilds(ctx, "listing the builds of "+job.String(), sql, args, job, s.maxListed+1, l.origins)
+		if err != nil {
+			return nil, err
+		}
+		if len(l.builds) > s.maxListed {
+			cut := l.builds[s.maxListed]
+			l.builds, l.cut = l.builds[:s.maxListed], true
+			delete(l.origins, cut.ID)
+		}
+		l.bytes = int64(len(l.builds)) * int64(unsafe.Sizeof(query.Build{})+unsafe.Sizeof(query.Origin{})+24) // a map entry
+		for i := range l.builds {
+			l.bytes += int64(len(l.builds[i].NixName))
+		}
+		return l, nil
+	})
+}
+
+// window is what buildsSQL returns for w, cut from the kept listing (a copy: the caller
+// may change it); ok is false when w reaches past the builds kept.
+func (l *jobListing) window(w query.Window) (query.Listing, bool) {
+	lo, hi, ok := inWindow(len(l.builds), func(i int) time.Time { return l.builds[i].Timestamp }, w, l.cut)
+	if !ok {
+		return query.Listing{}, false
+	}
+	out := query.Listing{Truncated: hi-lo > w.Limit}
+	out.Builds = append([]query.Build(nil), l.builds[lo:min(hi, lo+w.Limit)]...)
+	return out, true
+}
