@@ -32,7 +32,10 @@ func benchOutput(start time.Time, i int) output {
 //   - warm-artifact, warm-metric: the same query again on the same engine;
 //
 //   - refresh-1: one output added, then the metric query, which refreshes the index
-//     (reading the one new row) and reads the new build's metrics.
+//     (reading the one new row) and reads the new build's metrics;
+//
+//   - refresh-index: one output added, then the index's refresh alone and the job's
+//     list extended by it.
 //
 //     go test -run '^$' -bench 'BenchmarkStore/n=(1000|10000)/' -benchtime 20x ./pkg/nixstore/
 //
@@ -114,6 +117,25 @@ func benchStore(b *testing.B, n int) {
 		b.StopTimer()
 		if loads := src.x.loads.Load(); loads != 1 {
 			b.Fatalf("%d full loads", loads)
+		}
+	})
+	b.Run("refresh-index", func(b *testing.B) {
+		src, e := engine(b, time.Hour) // no query refreshes it: the loop does
+		defer src.Close()
+		run(b, e, met)
+		m := newMatcher(query.JobRef{Job: "mybench-*"})
+		b.ResetTimer()
+		for range b.N {
+			b.StopTimer()
+			st.add(benchOutput(start, n+added))
+			added++
+			b.StartTimer()
+			if err := src.x.refresh(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			if l := src.x.lists.get(src.x.cur.Load(), m); len(l) != n+added {
+				b.Fatalf("%d builds listed", len(l))
+			}
 		}
 	})
 }

@@ -216,29 +216,35 @@ type row struct {
 	deriver string
 }
 
-// scan reads through conn, in one read transaction, the number of rows of ValidPaths
-// (derivations included), the highest id, how many rows have an id above after, and those
-// of them that are build outputs (not .drv files), by id. ValidPaths.id only grows
-// (AUTOINCREMENT), so after is where the previous scan ended. Each count is a statement
-// of its own, so that SQLite counts from its smallest index.
-func (d *DB) scan(ctx context.Context, conn *sql.Conn, after int64) (s scanned, err error) {
+// scan reads through conn, in one read transaction, the highest id of ValidPaths, how
+// many rows have an id above after, and those of them that are build outputs (not .drv
+// files), by id; with countAll also the number of all rows (derivations included), which
+// costs a read of SQLite's smallest index of the table. ValidPaths.id only grows
+// (AUTOINCREMENT), so after is where the previous scan ended.
+func (d *DB) scan(ctx context.Context, conn *sql.Conn, after int64, countAll bool) (s scanned, err error) {
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return s, d.wrap("read the store paths", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
-	for q, dst := range map[string]*int64{
-		`SELECT count(*) FROM ValidPaths`:              &s.total,
-		`SELECT COALESCE(max(id), 0) FROM ValidPaths`:  &s.maxID,
-		`SELECT count(*) FROM ValidPaths WHERE id > ?`: &s.newer,
-	} {
-		var args []any
-		if strings.Contains(q, "?") {
-			args = []any{after}
-		}
-		if err := tx.QueryRowContext(ctx, q, args...).Scan(dst); err != nil {
+	counts := []struct {
+		sql  string
+		args []any
+		dst  *int64
+	}{
+		{`SELECT COALESCE(max(id), 0) FROM ValidPaths`, nil, &s.maxID},
+		{`SELECT count(*) FROM ValidPaths WHERE id > ?`, []any{after}, &s.newer},
+		{`SELECT count(*) FROM ValidPaths`, nil, &s.total}, // a statement of its own: counted from the smallest index
+	}
+	if !countAll {
+		counts, s.total = counts[:2], -1
+	}
+	for _, c := range counts {
+		start := time.Now()
+		if err := tx.QueryRowContext(ctx, c.sql, c.args...).Scan(c.dst); err != nil {
 			return s, d.wrap("count the store paths", err)
 		}
+		s.took = time.Since(start) // of the last, the count of all rows when asked for
 	}
 	if s.newer == 0 {
 		return s, nil
@@ -275,7 +281,8 @@ func (d *DB) version(ctx context.Context, conn *sql.Conn) (int64, error) {
 
 // scanned is what one scan read.
 type scanned struct {
-	total, maxID, newer int64
+	total, maxID, newer int64 // total is -1 when not counted
 	rows                []row
-	all                 bool // rows are all the outputs, not only the new ones
+	all                 bool          // rows are all the outputs, not only the new ones
+	took                time.Duration // how long counting all rows took
 }

@@ -58,8 +58,8 @@ func TestIndexReloadsAfterGarbageCollection(t *testing.T) {
 		t.Fatalf("artifact of a collected path: %v", err)
 	}
 	st.add(bench("mybench-3", now.Add(2*time.Second), 3)) // as many rows as before
-	waitRefresh(src)
-	if got := names(listing(t, src, query.JobRef{Job: "mybench-*"}, 10)); fmt.Sprint(got) != "[mybench-3 mybench-1]" {
+	l2 := waitListing(t, src, query.JobRef{Job: "mybench-*"}, func(l query.Listing) bool { return len(l.Builds) == 2 })
+	if got := names(l2); fmt.Sprint(got) != "[mybench-3 mybench-1]" {
 		t.Fatalf("after collecting mybench-2: %v", got)
 	}
 	if n := src.x.loads.Load(); n != 2 {

@@ -62,8 +62,7 @@ func TestStoreIndexRealNix(t *testing.T) {
 		t.Fatal(err)
 	}
 	runNix(t, "nix-store", "--delete", a.Out, b.Out)
-	waitRefresh(src)
-	l := listing(t, src, job, 10)
+	l := waitListing(t, src, job, func(l query.Listing) bool { return len(l.Builds) == 1 })
 	if got := fmt.Sprint(jobOf(l)); got != "[p:main:bench]" || l.Builds[0].ID != BuildID(a.Out) {
 		t.Fatalf("after nix-store --delete: %s", got)
 	}

@@ -210,8 +210,7 @@ func TestRecordedBuildsSurviveGarbageCollection(t *testing.T) {
 	e := newRecordedEnv(t)
 	listing(t, e.src, query.JobRef{Job: "mybench-*"}, 10)
 	e.st.collect(e.paths[1], e.paths[2])
-	waitRefresh(e.src)
-	l := listing(t, e.src, query.JobRef{Job: "mybench-*"}, 10)
+	l := waitListing(t, e.src, query.JobRef{Job: "mybench-*"}, func(l query.Listing) bool { return len(l.Builds) == 3 })
 	if got := fmt.Sprint(names(l)); got != "[mybench-3 mybench-2 mybench-0]" {
 		t.Fatalf("after collecting mybench-1 and -2: %s", got)
 	}

@@ -195,3 +195,17 @@ func names(l query.Listing) []string {
 // waitRefresh waits until the index is older than its interval, so that the next query
 // refreshes it.
 func waitRefresh(src *Source) { time.Sleep(src.x.every + 5*time.Millisecond) }
+
+// waitListing lists job until want says the listing is as expected (a garbage collection
+// is seen by the next count of all rows, which is spaced out), at most 10 s.
+func waitListing(tb testing.TB, src *Source, job query.JobRef, want func(query.Listing) bool) query.Listing {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		waitRefresh(src)
+		l := listing(tb, src, job, 10)
+		if want(l) || time.Now().After(deadline) {
+			return l
+		}
+	}
+}
