@@ -47,13 +47,13 @@ func (c *lists) get(s *snapshot, m matcher) []*item {
 		<-old.done
 		return old.items
 	}
-	var base *list
-	if old != nil && old.ep == s.ep && old.gen < s.gen && closed(old.done) {
-		base = old
-	}
-	if old != nil && old.ep == s.ep && old.gen > s.gen {
+	if old != nil && old.gen > s.gen { // generations grow across epochs too
 		c.mu.Unlock() // an older snapshot than the cached list: answer without caching
 		return s.match(nil, m)
+	}
+	var base *list
+	if old != nil && old.ep == s.ep && closed(old.done) {
+		base = old
 	}
 	l := &list{ep: s.ep, gen: s.gen, n: len(s.items), done: make(chan struct{}), used: c.tick}
 	if old != nil {
