@@ -27,10 +27,12 @@ const benchBuilds = 10_000
 //   - artifact-cold: a fresh Source and cache each time: the listing, then every build's
 //     artifact, then frames;
 //
-//   - artifact-warm: the same query again: the listing (origins come with it), then frames
-//     from the cache;
+//   - artifact-warm: the same query again, the index unchanged: the change counter (one
+//     statement each for the listing and the origins), the listing kept in memory, then
+//     frames from the engine's cache;
 //
-//   - metric: one metric over the whole history (one statement), then frames.
+//   - metric: one metric over the whole history: the first time one statement, then (the
+//     index unchanged) the counter and the series kept in memory, then frames.
 //
 //     eval "$(scripts/postgres)"; go test -run '^$' -bench Index10k -benchtime 20x ./pkg/index/
 func BenchmarkIndex10k(b *testing.B) {

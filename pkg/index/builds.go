@@ -85,14 +85,16 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 }
 
 // scanBuilds runs a listing statement (of listCols) and returns its builds, named after
-// job where the statement did not read the names back; it puts each build's origin (zero
-// for none) in origins unless that is nil. size is the most rows the statement returns.
+// job where the statement did not read the names back; it sets origins, unless nil, to
+// each build's origin (zero for none). size is the most rows the statement returns.
 func (s *Source) scanBuilds(ctx context.Context, what, sql string, args []any, job query.JobRef, size int,
-	origins map[int64]query.Origin) ([]query.Build, error) {
+	origins *[]query.Origin) ([]query.Build, error) {
 	var out []query.Build
 	err := s.read(ctx, what, func(ctx context.Context) error {
 		out = make([]query.Build, 0, min(size, 1<<14))
-		clear(origins)
+		if origins != nil {
+			*origins = make([]query.Origin, 0, cap(out))
+		}
 		var d *buildDecoder
 		return s.rows(ctx, sql, args, func(r pgx.Rows) error {
 			if d == nil {
@@ -105,7 +107,7 @@ func (s *Source) scanBuilds(ctx context.Context, what, sql string, args []any, j
 				if o == nil {
 					o = &query.Origin{}
 				}
-				origins[b.ID] = *o
+				*origins = append(*origins, *o)
 			}
 			return err
 		})

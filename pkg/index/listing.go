@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"sort"
 	"time"
 	"unsafe"
 
@@ -17,10 +18,9 @@ const listedBytes = 320
 type jobListing struct {
 	since   time.Time
 	builds  []query.Build
-	origins map[int64]query.Origin // every listed build's; zero when it has no evaluation and no commit
-	cut     bool                   // more builds were timed from since on than were kept
-	read    string                 // the statement, as shown
-	change  int64
+	origins []query.Origin // each listed build's; zero when it has no evaluation and no commit
+	cut     bool           // more builds were timed from since on than were kept
+	read    string         // the statement, as shown
 	bytes   int64
 }
 
@@ -40,18 +40,16 @@ func listingSQL(job query.JobRef, since time.Time, limit int) (string, []any) {
 func (s *Source) listing(ctx context.Context, n int64, job query.JobRef, since time.Time) (*jobListing, bool, error) {
 	return recall(ctx, s, n, "builds\x00"+jobKey(job), micro(since), func(ctx context.Context, since time.Time) (*jobListing, error) {
 		sql, args := listingSQL(job, since, s.maxListed+1)
-		l := &jobListing{since: since, read: shown(sql, args...), change: n, origins: map[int64]query.Origin{}}
+		l := &jobListing{since: since, read: shown(sql, args...)}
 		var err error
-		l.builds, err = s.scanBuilds(ctx, "listing the builds of "+job.String(), sql, args, job, s.maxListed+1, l.origins)
+		l.builds, err = s.scanBuilds(ctx, "listing the builds of "+job.String(), sql, args, job, s.maxListed+1, &l.origins)
 		if err != nil {
 			return nil, err
 		}
 		if len(l.builds) > s.maxListed {
-			cut := l.builds[s.maxListed]
-			l.builds, l.cut = l.builds[:s.maxListed], true
-			delete(l.origins, cut.ID)
+			l.builds, l.origins, l.cut = l.builds[:s.maxListed], l.origins[:s.maxListed], true
 		}
-		l.bytes = int64(len(l.builds)) * int64(unsafe.Sizeof(query.Build{})+unsafe.Sizeof(query.Origin{})+24) // a map entry
+		l.bytes = int64(len(l.builds)) * int64(unsafe.Sizeof(query.Build{})+unsafe.Sizeof(query.Origin{}))
 		for i := range l.builds {
 			l.bytes += int64(len(l.builds[i].NixName))
 		}
@@ -69,4 +67,20 @@ func (l *jobListing) window(w query.Window) (query.Listing, bool) {
 	out := query.Listing{Truncated: hi-lo > w.Limit}
 	out.Builds = append([]query.Build(nil), l.builds[lo:min(hi, lo+w.Limit)]...)
 	return out, true
+}
+
+// find returns where build b is in the listing, by its time and id: first just after
+// hint, as builds asked for in the listing's order are, else by bisection.
+func (l *jobListing) find(b query.Build, hint int) (int, bool) {
+	from := func(i int) bool { // the i-th build is b or listed after it
+		c := l.builds[i].Timestamp.Compare(b.Timestamp)
+		return c < 0 || c == 0 && l.builds[i].ID <= b.ID
+	}
+	i := max(hint, 0)
+	for ; i < len(l.builds) && i < hint+16 && !from(i); i++ {
+	}
+	if i >= len(l.builds) || !from(i) || i > 0 && from(i-1) {
+		i = sort.Search(len(l.builds), from)
+	}
+	return i, i < len(l.builds) && l.builds[i].ID == b.ID
 }

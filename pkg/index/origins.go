@@ -37,14 +37,16 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 		if err != nil {
 			return out, err
 		}
+		at := 0
 		for i := range builds {
-			id := builds[i].ID
-			switch o, listed := l.origins[id]; {
+			j, listed := l.find(builds[i], at)
+			switch {
 			case !listed:
-				missing = append(missing, id)
-			case o != (query.Origin{}):
-				out[id] = o
+				missing = append(missing, builds[i].ID)
+			case l.origins[j] != (query.Origin{}):
+				out[builds[i].ID] = l.origins[j]
 			}
+			at = j + 1
 		}
 	} else {
 		missing = make([]int64, len(builds))

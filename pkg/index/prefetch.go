@@ -21,9 +21,11 @@ const maxUnclaimed = 4 * batchSize
 // an ask that lagged behind reads a build already answered along; what is read and not
 // asked for is dropped once there is more than maxUnclaimed of it.
 type ahead struct {
-	mu     sync.Mutex
-	next   map[int64]int64 // build id → the next (older) succeeded build of its listing
-	flight map[flightKey]*flight
+	mu      sync.Mutex
+	next    map[int64]int64 // build id → the next (older) succeeded build of its listing
+	pending [][]int64       // listings not yet in next: most are never asked for (warm queries)
+	waiting int             // ids in pending
+	flight  map[flightKey]*flight
 }
 
 type flightKey struct {
@@ -50,16 +52,30 @@ func (f *flight) failed() bool {
 
 func newAhead() *ahead { return &ahead{next: map[int64]int64{}, flight: map[flightKey]*flight{}} }
 
-// listed remembers the order of a listing's succeeded builds, newest first.
+// listed remembers the order of a listing's succeeded builds, newest first. It is put in
+// next only when an artifact is asked for: a warm query asks for none.
 func (a *ahead) listed(ids []int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.next)+len(ids) > maxRemembered {
-		clear(a.next)
+	a.pending = append(a.pending, ids)
+	a.waiting += len(ids)
+	for a.waiting > maxRemembered && len(a.pending) > 1 {
+		a.waiting -= len(a.pending[0])
+		a.pending = a.pending[1:]
 	}
-	for i := 1; i < len(ids); i++ {
-		a.next[ids[i-1]] = ids[i]
+}
+
+// place puts the pending listings in next, in the order they came.
+func (a *ahead) place() {
+	for _, ids := range a.pending {
+		if len(a.next)+len(ids) > maxRemembered {
+			clear(a.next)
+		}
+		for i := 1; i < len(ids); i++ {
+			a.next[ids[i-1]] = ids[i]
+		}
 	}
+	a.pending, a.waiting = nil, 0
 }
 
 // claim returns the flight reading id's product, or, when there is none, starts a batch:
@@ -67,6 +83,7 @@ func (a *ahead) listed(ids []int64) {
 func (a *ahead) claim(id int64, product string) (*flight, []int64, map[int64]*flight) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.place()
 	if f, ok := a.flight[flightKey{id, product}]; ok {
 		delete(a.flight, flightKey{id, product}) // each ask takes its result once
 		if !f.failed() {
