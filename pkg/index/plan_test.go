@@ -12,8 +12,8 @@ import (
 )
 
 // TestQueriesUseTheIndexes checks with EXPLAIN that listings and metric series of a job
-// among others walk an index made for them (the one that starts with the job, or with
-// project and jobset, as the planner sees fit), also for a job glob.
+// among others, windowed or kept, walk an index made for them (the one that starts with
+// the job, or with project and jobset, as the planner sees fit), also for a job glob.
 func TestQueriesUseTheIndexes(t *testing.T) {
 	e := newEnv(t)
 	e.seedMany(t, "bench", 1_000, 1)
@@ -33,6 +33,9 @@ func TestQueriesUseTheIndexes(t *testing.T) {
 		{"builds by glob", "", nil, "builds_"},
 		{"metric", "", nil, "metrics_"},
 		{"metric by job alone", "", nil, "metrics_job_time"},
+		{"kept listing", "", nil, "builds_"},
+		{"kept listing by glob", "", nil, "builds_"},
+		{"kept series", "", nil, "metrics_"},
 	} {
 		switch c.name {
 		case "builds":
@@ -45,6 +48,12 @@ func TestQueriesUseTheIndexes(t *testing.T) {
 			c.sql, c.args = index.MetricSQL(full, "time", w)
 		case "metric by job alone":
 			c.sql, c.args = index.MetricSQL(query.JobRef{Job: "bench"}, "time", w)
+		case "kept listing":
+			c.sql, c.args = index.ListingSQL(full, w.From, query.MaxLimit)
+		case "kept listing by glob":
+			c.sql, c.args = index.ListingSQL(query.JobRef{Job: "ben*"}, w.From, query.MaxLimit)
+		case "kept series":
+			c.sql, c.args = index.SeriesSQL(full, "time", w.From, query.MaxLimit)
 		}
 		rows, err := e.raw.Query(context.Background(), "EXPLAIN "+c.sql, c.args...)
 		must(t, err)
