@@ -49,7 +49,7 @@ func (s *Source) listing(ctx context.Context, n int64, job query.JobRef, since t
 		if len(l.builds) > s.maxListed {
 			l.builds, l.origins, l.cut = l.builds[:s.maxListed], l.origins[:s.maxListed], true
 		}
-		l.bytes = int64(len(l.builds)) * int64(unsafe.Sizeof(query.Build{})+unsafe.Sizeof(query.Origin{}))
+		l.bytes = int64(len(l.builds))*int64(unsafe.Sizeof(query.Build{})+unsafe.Sizeof(query.Origin{})) + int64(len(l.read))
 		for i := range l.builds {
 			l.bytes += int64(len(l.builds[i].NixName))
 		}

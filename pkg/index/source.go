@@ -20,8 +20,9 @@ import (
 )
 
 // Source answers the engine's questions from the index through a pool of read-only
-// sessions, each statement bounded by the timeout. It is safe for concurrent use; Close
-// releases the pool.
+// sessions, each statement bounded by the timeout. What it read of a job it keeps while
+// the index's change counter stays the same (see memo.go). It is safe for concurrent use;
+// Close releases the pool.
 type Source struct {
 	*conn
 
