@@ -76,6 +76,39 @@ func (c *Cache) Get(key string) (any, bool) {
 	return e.value, true
 }
 
+// GetBatch looks n keys up under one lock, building each key in one reused buffer so that
+// a batch allocates nothing: key(i, buf) appends the i-th key to buf, and found(i, value)
+// is called for each key present and not expired. found runs under the cache's lock: it
+// must be quick and must not use the cache.
+func (c *Cache) GetBatch(n int, key func(i int, buf []byte) []byte, found func(i int, value any)) {
+	buf := make([]byte, 0, 128)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var now time.Time
+	for i := 0; i < n; i++ {
+		buf = key(i, buf[:0])
+		el, ok := c.items[string(buf)]
+		if !ok {
+			c.misses++
+			continue
+		}
+		e := el.Value.(*entry)
+		if !e.expires.IsZero() {
+			if now.IsZero() {
+				now = c.now()
+			}
+			if now.After(e.expires) {
+				c.remove(el)
+				c.misses++
+				continue
+			}
+		}
+		c.ll.MoveToFront(el)
+		c.hits++
+		found(i, e.value)
+	}
+}
+
 // Set stores value under key for ttl (0: until evicted). Values larger than a quarter of
 // the bound are not stored, so one huge value cannot flush the cache.
 func (c *Cache) Set(key string, value any, ttl time.Duration) {

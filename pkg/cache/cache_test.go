@@ -199,3 +199,27 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+func TestGetBatchFindsLiveEntriesOnly(t *testing.T) {
+	c := New(1 << 20)
+	now := time.Unix(1000, 0)
+	c.now = func() time.Time { return now }
+	c.Set("k1", []byte("one"), 0)
+	c.Set("k3", []byte("three"), time.Second)
+	c.Set("k4", []byte("four"), time.Minute)
+	now = now.Add(2 * time.Second) // k3 expired
+	got := map[int]string{}
+	c.GetBatch(5, func(i int, buf []byte) []byte { return fmt.Appendf(buf, "k%d", i) },
+		func(i int, v any) { got[i] = string(v.([]byte)) })
+	if len(got) != 2 || got[1] != "one" || got[4] != "four" {
+		t.Fatalf("batch found %v, want k1 and k4 only", got)
+	}
+	if s := c.Stats(); s.Hits != 2 || s.Misses != 3 || s.Entries != 2 {
+		t.Fatalf("stats %+v: the expired entry should be dropped and counted as a miss", s)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		c.GetBatch(5, func(i int, buf []byte) []byte { return append(buf, 'k', byte('0'+i)) }, func(int, any) {})
+	}); allocs > 1 {
+		t.Fatalf("a batch allocates %.0f times, want at most its one buffer", allocs)
+	}
+}

@@ -97,11 +97,13 @@ func isAre(n int, one, many string) string {
 func (e *Engine) fetchAll(ctx context.Context, builds []Build, product, path string) ([]*artifactResult, []error) {
 	results := make([]*artifactResult, len(builds))
 	errs := make([]error, len(builds))
+	suffix := "\x00" + product + "\x00" + path
+	e.cache.GetBatch(len(builds), func(i int, buf []byte) []byte {
+		return append(strconv.AppendInt(append(buf, "art\x00"...), builds[i].ID, 10), suffix...)
+	}, func(i int, v any) { results[i], _ = v.(*artifactResult) })
 	var todo []int
-	for i, b := range builds {
-		if v, ok := e.cache.Get(artifactKey(b.ID, product, path)); ok {
-			results[i] = v.(*artifactResult)
-		} else {
+	for i := range builds {
+		if results[i] == nil {
 			todo = append(todo, i)
 		}
 	}
@@ -133,6 +135,8 @@ func (e *Engine) fetchAll(ctx context.Context, builds []Build, product, path str
 	return results, errs
 }
 
+// artifactKey is the cache key of one build's extracted values; fetchAll builds the same
+// keys in a reused buffer.
 func artifactKey(id int64, product, path string) string {
 	return "art\x00" + strconv.FormatInt(id, 10) + "\x00" + product + "\x00" + path
 }
