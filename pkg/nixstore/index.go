@@ -2,7 +2,6 @@ package nixstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -84,22 +83,6 @@ func (e *epoch) lookup(id int64) *item {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return e.byID[id]
-}
-
-// writer is the state of the refreshes, touched by one at a time.
-type writer struct {
-	dbInfo    os.FileInfo
-	conn      *sql.Conn // the refreshes' own connection, for data_version
-	version   int64     // its data_version at the last scan; 0: none yet
-	total     int64     // rows of ValidPaths at the last scan
-	nextCount time.Time // when rows may be counted again
-	uncounted bool      // the database changed since rows were last counted
-	lastID    int64     // highest ValidPaths id at the last scan
-	gen       uint64
-	ep        *epoch
-	items     []*item
-	j         *journal
-	reload    bool // load everything at the next refresh
 }
 
 func newIndex(db *DB, store, stateDir string, every time.Duration) *index {
@@ -254,61 +237,4 @@ func (x *index) openDB() (*DB, bool, error) {
 	x.w.dbInfo = fi
 	_ = db.Close()
 	return n, true, nil
-}
-
-// scan reads what was added to ValidPaths since the last scan, nothing when the database
-// did not change (data_version), or all of it when full or when rows vanished below the
-// last id (garbage was collected): then sc.all is set. Whether rows vanished is known
-// from counting all rows, which takes time in proportion to the store; it is done at
-// most every 50 times its last duration, so that it takes no more than 2% of the time
-// however large the store. Rows that vanished meanwhile are found by the next count.
-func (w *writer) scan(ctx context.Context, db *DB, full bool) (sc scanned, err error) {
-	if w.conn == nil {
-		if w.conn, err = db.db.Conn(ctx); err != nil {
-			return sc, db.wrap("connect", err)
-		}
-		w.version = 0
-	}
-	defer func() {
-		if err != nil {
-			w.dropConn() // start afresh after a lock or a broken connection
-		}
-	}()
-	v, err := db.version(ctx, w.conn)
-	if err != nil {
-		return sc, err
-	}
-	now := time.Now()
-	count := full || !now.Before(w.nextCount)
-	if !full && v == w.version && !(w.uncounted && count) {
-		return scanned{total: w.total, maxID: w.lastID}, nil
-	}
-	if !full {
-		if sc, err = db.scan(ctx, w.conn, w.lastID, count); err != nil {
-			return sc, err
-		}
-		if count {
-			full = sc.total != w.total+sc.newer
-		} else {
-			sc.total = w.total + sc.newer
-		}
-	}
-	if full {
-		if sc, err = db.scan(ctx, w.conn, 0, true); err != nil {
-			return sc, err
-		}
-		sc.all = true
-	}
-	if count {
-		w.nextCount = now.Add(50 * sc.took)
-	}
-	w.version, w.uncounted = v, !count
-	return sc, nil
-}
-
-func (w *writer) dropConn() {
-	if w.conn != nil {
-		_ = w.conn.Close()
-		w.conn = nil
-	}
 }
