@@ -37,7 +37,8 @@ func benchOutput(start time.Time, i int) output {
 //   - refresh-index: one output added, then the index's refresh alone and the job's
 //     list extended by it.
 //
-//     go test -run '^$' -bench 'BenchmarkStore/n=(1000|10000)/' -benchtime 20x ./pkg/nixstore/
+//     go test -run '^$' -bench 'BenchmarkStore/n=(1000|10000)$/' -benchtime 20x -count 5 ./pkg/nixstore/
+//     go test -run '^$' -bench 'BenchmarkStore/n=100000$/' -benchtime 3x -timeout 60m ./pkg/nixstore/
 //
 // The target is 10,000 builds: a first query under 1 s and every later one under 10 ms.
 func BenchmarkStore(b *testing.B) {
