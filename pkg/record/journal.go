@@ -146,15 +146,24 @@ func CopyPath(dir, sha string) string {
 // ErrNoCopy means no copy of an artifact is kept.
 var ErrNoCopy = errors.New("no copy of the artifact is kept")
 
-// ReadCopy reads the kept copy of an artifact, at most max bytes.
+// ReadCopy reads the kept copy of an artifact, at most max bytes. Only a regular file is
+// read: a symlink or anything else in its place is refused.
 func ReadCopy(dir, sha string, max int64) ([]byte, error) {
 	if len(sha) != 64 || strings.Trim(sha, "0123456789abcdef") != "" {
 		return nil, fmt.Errorf("artifact hash %q is not a SHA-256: %w", sha, ErrNoCopy)
 	}
-	f, err := os.Open(CopyPath(dir, sha))
+	file := CopyPath(dir, sha)
+	fi, err := os.Lstat(file)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNoCopy
 	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the kept copy %s is not a regular file: refused", file)
+	}
+	f, err := os.OpenFile(file, os.O_RDONLY|syscallNoFollow, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -193,16 +202,23 @@ func ReadJournal(dir string, offset int64, fn func(Entry) error) (next int64, ba
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			// A line longer than the buffer: gather it, bounded.
+			// A line longer than the buffer: gather it, bounded; past the bound it is
+			// skipped (read up to its newline) and counted as bad.
 			long := append([]byte(nil), line...)
-			for errors.Is(err, bufio.ErrBufferFull) && len(long) <= maxLine {
+			size := int64(len(line))
+			for errors.Is(err, bufio.ErrBufferFull) {
 				line, err = br.ReadSlice('\n')
-				long = append(long, line...)
+				size += int64(len(line))
+				if len(long) <= maxLine {
+					long = append(long, line...)
+				}
+			}
+			if err == nil && size > maxLine {
+				next += size
+				bad++
+				continue
 			}
 			line = long
-			if len(long) > maxLine {
-				return next, bad, fmt.Errorf("journal line at byte %d is longer than %d bytes", next, maxLine)
-			}
 		}
 		if err == io.EOF {
 			return next, bad, nil // an incomplete last line waits for its writer

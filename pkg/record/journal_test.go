@@ -134,3 +134,34 @@ func TestRecordKeyAndValidate(t *testing.T) {
 		t.Fatal("a record without outputs is valid")
 	}
 }
+
+func TestJournalSkipsOverlongLinesAndSymlinkedCopies(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := OpenJournal(dir)
+	f, _ := os.OpenFile(filepath.Join(dir, JournalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f.Write(bytes.Repeat([]byte("x"), maxLine+10))
+	f.WriteString("\n")
+	f.Close()
+	r := testRecord(2)
+	if err := j.AppendBuild(r); err != nil {
+		t.Fatal(err)
+	}
+	var got []Entry
+	next, bad, err := ReadJournal(dir, 0, func(e Entry) error { got = append(got, e); return nil })
+	if err != nil || bad != 1 || len(got) != 1 {
+		t.Fatalf("entries %d, bad %d, err %v: an over-long line must be skipped, not stop the reader", len(got), bad, err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, JournalFile)); next != fi.Size() {
+		t.Fatalf("offset %d, want the end %d", next, fi.Size())
+	}
+	sha := got[0].Build.Products[0].SHA256
+	secret := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(secret, []byte("secret"), 0o644)
+	os.Remove(CopyPath(dir, sha))
+	if err := os.Symlink(secret, CopyPath(dir, sha)); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadCopy(dir, sha, 100); err == nil {
+		t.Fatalf("a symlinked copy was read: %q", b)
+	}
+}
