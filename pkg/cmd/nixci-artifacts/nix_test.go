@@ -115,7 +115,18 @@ func TestPostBuildHookWithRealNix(t *testing.T) {
 	}
 	before := indexQuery()
 
+	// A CI step that asks for GC roots keeps its output through the collection.
+	kept := n.build(t, "keptbench-1.0", 44)
+	k := runIn(t, env, "record", "--store-dir", n.store, "--state-dir", n.state, "--dir", t.TempDir(), "--keep-outputs",
+		"--job", "kept", kept)
+	if k.code != 0 || strings.Contains(k.stderr, "GC roots:") {
+		t.Fatalf("record --keep-outputs: %s", k.stderr)
+	}
+
 	n.run(t, "nix-collect-garbage")
+	if _, err := os.Stat(filepath.Join(kept, "bench.json")); err != nil {
+		t.Fatalf("an output recorded with --keep-outputs was collected: %v", err)
+	}
 	for _, o := range outs {
 		if _, err := os.Stat(o); !os.IsNotExist(err) {
 			t.Fatalf("%s survived nix-collect-garbage (%v): the test proves nothing", o, err)
