@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	// mage:import
 	build "github.com/grafana/grafana-plugin-sdk-go/build"
@@ -20,8 +21,20 @@ func Default() { mg.SerialDeps(build.BuildAll, Command) }
 // commandPlatforms are where CI runners and Nix machines run nixci-artifacts record.
 var commandPlatforms = [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}}
 
-// Command builds dist/nixci-artifacts_<os>_<arch> (static, CGO off) for Linux and macOS.
+// Command builds dist/nixci-artifacts_<os>_<arch> (static, CGO off) for Linux and macOS,
+// or only for the platforms in NIXCI_COMMAND_PLATFORMS (e.g. "linux/amd64 darwin/arm64").
 func Command() error {
+	platforms := commandPlatforms
+	if env := os.Getenv("NIXCI_COMMAND_PLATFORMS"); env != "" {
+		platforms = nil
+		for _, p := range strings.Fields(env) {
+			goos, goarch, ok := strings.Cut(p, "/")
+			if !ok {
+				return fmt.Errorf("NIXCI_COMMAND_PLATFORMS: %q is not os/arch", p)
+			}
+			platforms = append(platforms, [2]string{goos, goarch})
+		}
+	}
 	version := "dev"
 	if b, err := os.ReadFile("package.json"); err == nil {
 		var pkg struct{ Version string }
@@ -29,7 +42,7 @@ func Command() error {
 			version = pkg.Version
 		}
 	}
-	for _, p := range commandPlatforms {
+	for _, p := range platforms {
 		out := fmt.Sprintf("dist/nixci-artifacts_%s_%s", p[0], p[1])
 		env := map[string]string{"GOOS": p[0], "GOARCH": p[1], "CGO_ENABLED": "0"}
 		if err := sh.RunWith(env, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version,

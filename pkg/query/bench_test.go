@@ -32,12 +32,17 @@ func newMemSource(n int) *memSource {
 
 func (s *memSource) Builds(_ context.Context, _ JobRef, w Window) (Listing, error) {
 	var out []Build
+	truncated := false
 	for _, b := range s.builds {
-		if w.Contains(b.Timestamp) && len(out) < w.Limit {
+		if w.Contains(b.Timestamp) {
+			if len(out) == w.Limit {
+				truncated = true
+				break
+			}
 			out = append(out, b)
 		}
 	}
-	return Listing{Builds: out}, nil
+	return Listing{Builds: out, Truncated: truncated}, nil
 }
 func (s *memSource) Complete(context.Context, []Build) error { return nil }
 func (s *memSource) Artifact(_ context.Context, b Build, _ string) ([]byte, error) {

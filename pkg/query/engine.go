@@ -50,7 +50,7 @@ func (e *Engine) Query(ctx context.Context, dq backend.DataQuery, fromAlert bool
 	if err != nil {
 		return ErrorResponse(err)
 	}
-	fc := &frameCtx{buildURL: e.src.BuildURLPrefix(), fromAlert: fromAlert}
+	fc := &frameCtx{buildURL: e.src.BuildURLPrefix(), fromAlert: fromAlert, pointsCap: q.pointsCap}
 	var frames data.Frames
 	switch q.QueryType {
 	case TypeArtifact:
@@ -160,8 +160,15 @@ func (fc *frameCtx) warn(format string, args ...any) {
 	fc.notices = append(fc.notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(format, args...)})
 }
 
-// truncated adds the notice that limit cut the series.
-func (fc *frameCtx) truncated(l Listing, limit int) { fc.cut(l.Truncated, limit, "build", "builds") }
+// truncated adds the notice that limit (or the panel's Max data points) cut the series.
+func (fc *frameCtx) truncated(l Listing, limit int) {
+	if l.Truncated && fc.pointsCap {
+		fc.info("Showing the newest %s in the time range: the panel draws at most %d points (Max data points). Narrow the time range, or raise Max data points in the query options, to see older ones.",
+			plural(limit, "build", "builds"), limit)
+		return
+	}
+	fc.cut(l.Truncated, limit, "build", "builds")
+}
 
 // noBuilds explains an empty listing.
 func (fc *frameCtx) noBuilds(l Listing, job JobRef) {

@@ -2,10 +2,14 @@ package query
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
 )
 
 // originsSource counts the builds whose origins are asked for.
@@ -43,5 +47,29 @@ func TestOriginsAreLookedUpForTheNewestBuildsOnly(t *testing.T) {
 	}
 	if len(fc.notices) != 1 || fc.notices[0].Severity != data.NoticeSeverityInfo {
 		t.Fatalf("want one notice about the bound, got %+v", fc.notices)
+	}
+}
+
+func TestMaxDataPointsCutsTheSeriesWithANotice(t *testing.T) {
+	e := NewEngine(newMemSource(1000), cache.New(16<<20), Options{})
+	for _, body := range []string{
+		`{"queryType":"artifact","job":"bench","product":"bench.json","path":"results.throughput","limit":500}`,
+		`{"queryType":"metric","job":"bench","metric":"time","limit":500}`,
+	} {
+		r := e.Query(context.Background(), backend.DataQuery{RefID: "A", JSON: []byte(body), MaxDataPoints: 100,
+			TimeRange: backend.TimeRange{From: time.Unix(1_600_000_000, 0), To: time.Unix(1_800_000_000, 0)}}, false)
+		if r.Error != nil || len(r.Frames) != 1 {
+			t.Fatalf("%s: %v", body, r.Error)
+		}
+		f := r.Frames[0]
+		if n, _ := f.RowLen(); n != 100 {
+			t.Fatalf("%s: %d points, want the panel's 100", body, n)
+		}
+		if newest := f.Fields[0].At(99).(time.Time); !newest.Equal(time.Unix(1_700_000_000, 0).Add(1000 * time.Minute)) {
+			t.Fatalf("%s: the newest point is %s: the cut must keep the newest builds", body, newest)
+		}
+		if f.Meta == nil || len(f.Meta.Notices) != 1 || !strings.Contains(f.Meta.Notices[0].Text, "Max data points") {
+			t.Fatalf("%s: notices %+v", body, f.Meta)
+		}
 	}
 }

@@ -29,6 +29,7 @@ type frameCtx struct {
 	executed  string
 	notices   []data.Notice
 	fromAlert bool
+	pointsCap bool // the panel's Max data points bounded the builds read
 	labels    data.Labels
 }
 

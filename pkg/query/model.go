@@ -46,6 +46,10 @@ type Query struct {
 	Metric    string `json:"metric"`
 	Limit     Limit  `json:"limit"`
 	TimeField string `json:"timeField"`
+
+	// pointsCap is set when the panel's Max data points, smaller than Limit, bounds how
+	// many builds are read: more points than that cannot be drawn.
+	pointsCap bool
 }
 
 // Limit is the query's build limit. Older saved queries hold it as a string ("200") or a
@@ -89,6 +93,9 @@ func Parse(dq backend.DataQuery, fullJob bool) (*Query, Window, error) {
 		return nil, Window{}, err
 	}
 	w, err := window(dq.TimeRange, int(q.Limit))
+	if (q.QueryType == TypeArtifact || q.QueryType == TypeMetric) && dq.MaxDataPoints > 0 && dq.MaxDataPoints < int64(w.Limit) {
+		w.Limit, q.pointsCap = int(dq.MaxDataPoints), true
+	}
 	return q, w, err
 }
 

@@ -92,3 +92,24 @@ func TestErrorResponseSources(t *testing.T) {
 		t.Errorf("plugin: %+v", ours)
 	}
 }
+
+func TestMaxDataPointsBoundsSeriesOnly(t *testing.T) {
+	for _, c := range []struct {
+		json      string
+		maxPoints int64
+		want      int
+		capped    bool
+	}{
+		{`{"queryType":"artifact","job":"j","product":"b.json","path":"a","limit":500}`, 200, 200, true},
+		{`{"queryType":"metric","job":"j","metric":"time","limit":500}`, 200, 200, true},
+		{`{"queryType":"metric","job":"j","metric":"time","limit":100}`, 200, 100, false},
+		{`{"queryType":"metric","job":"j","metric":"time","limit":500}`, 0, 500, false},
+		{`{"queryType":"builds","job":"j","limit":500}`, 200, 500, false}, // a table: every row is shown
+	} {
+		q, w, err := Parse(backend.DataQuery{JSON: []byte(c.json), MaxDataPoints: c.maxPoints,
+			TimeRange: backend.TimeRange{From: time.Unix(0, 0), To: time.Unix(10, 0)}}, false)
+		if err != nil || w.Limit != c.want || q.pointsCap != c.capped {
+			t.Errorf("%s with MaxDataPoints %d: limit %d, capped %v, err %v; want %d, %v", c.json, c.maxPoints, w.Limit, q.pointsCap, err, c.want, c.capped)
+		}
+	}
+}
