@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -29,7 +29,7 @@ func (s *Source) upstream(ctx context.Context, err error, what string) error {
 		return err
 	}
 	msg := s.explain(err)
-	return &query.UpstreamError{Msg: scrub(fmt.Sprintf("%s: %s", what, msg), s.opts.Password), Err: err}
+	return &query.UpstreamError{Msg: pgfail.Scrub(fmt.Sprintf("%s: %s", what, msg), s.opts.Password), Err: err}
 }
 
 // explain says in plain words why a database call failed.
@@ -51,7 +51,7 @@ func (s *Source) explain(err error) string {
 	case strings.Contains(err.Error(), "tls") || strings.Contains(err.Error(), "x509") || strings.Contains(err.Error(), "SSL"):
 		return fmt.Sprintf("the TLS connection to PostgreSQL at %s failed (%s): check sslmode and the certificates in the database URL",
 			s.target, err.Error())
-	case lostConnection(err):
+	case pgfail.Lost(err):
 		return fmt.Sprintf("the connection to PostgreSQL at %s was lost mid-query and retrying did not help (%s): "+
 			"the server may be restarting; try again in a moment", s.target, err.Error())
 	}
@@ -97,28 +97,4 @@ func (s *Source) known() *schema {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.schema
-}
-
-// lostConnection reports whether err means the connection died under the query, so
-// running the (read-only) query again on a fresh connection is safe and may work.
-func lostConnection(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		// admin_shutdown, crash_shutdown, cannot_connect_now; connection exceptions
-		return strings.HasPrefix(pg.Code, "57P") || strings.HasPrefix(pg.Code, "08")
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return false
-	}
-	return pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		strings.Contains(err.Error(), "conn closed")
-}
-
-// scrub removes a secret from a message, should a driver ever echo it.
-func scrub(msg, secret string) string {
-	if len(secret) < 3 {
-		return msg
-	}
-	return strings.ReplaceAll(msg, secret, "xxxxx")
 }

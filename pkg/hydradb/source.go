@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -66,7 +67,7 @@ func New(ctx context.Context, o Options) (*Source, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, query.Invalidf("the database settings cannot be used: %s", scrub(err.Error(), o.Password))
+		return nil, query.Invalidf("the database settings cannot be used: %s", pgfail.Scrub(err.Error(), o.Password))
 	}
 	c := cfg.ConnConfig
 	target := fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
@@ -104,7 +105,7 @@ func poolConfig(o Options) (*pgxpool.Config, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(o.URL)
 	if err != nil {
-		return nil, query.Invalidf("the database URL is not a valid PostgreSQL URL: %s", scrub(err.Error(), o.Password))
+		return nil, query.Invalidf("the database URL is not a valid PostgreSQL URL: %s", pgfail.Scrub(err.Error(), o.Password))
 	}
 	if cfg.ConnConfig.Password != "" {
 		return nil, query.Invalidf("the database URL contains a password: remove it from the URL and set it in the password field (secureJsonData databasePassword), which Grafana keeps encrypted")
@@ -152,7 +153,7 @@ func (s *Source) read(ctx context.Context, what string, fn func(ctx context.Cont
 		if sc, err = s.loadSchema(ctx); err == nil {
 			err = fn(ctx, sc)
 		}
-		if err == nil || !lostConnection(err) || ctx.Err() != nil {
+		if err == nil || !pgfail.Lost(err) || ctx.Err() != nil {
 			break
 		}
 		// A restarted server took every pooled connection with it: drop them all (those in

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -115,10 +116,7 @@ func scrub(msg, secret, url string) string {
 	if url != "" {
 		msg = strings.ReplaceAll(msg, url, "<the database URL>")
 	}
-	if len(secret) >= 3 {
-		msg = strings.ReplaceAll(msg, secret, "xxxxx")
-	}
-	return msg
+	return pgfail.Scrub(msg, secret)
 }
 
 // shown renders a statement for ExecutedQueryString: the SQL on one line, then its

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
 )
 
 // DB writes recorded builds and imported evaluations into the index. It is safe for
@@ -61,7 +63,7 @@ func (d *DB) write(ctx context.Context, what string, exclusive bool, fn func(pgx
 			}
 			return fn(tx)
 		})
-		if err == nil || ctx.Err() != nil || !(conflict(err) || lost(err)) {
+		if err == nil || ctx.Err() != nil || !(conflict(err) || pgfail.Lost(err)) {
 			break
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
@@ -84,7 +86,7 @@ const bumpSQL = `UPDATE nixci.changes SET n = n + 1`
 func (d *DB) changed(ctx context.Context) error {
 	var err error
 	for attempt := 1; attempt <= writeAttempts; attempt++ {
-		if _, err = d.pool.Exec(ctx, bumpSQL); err == nil || ctx.Err() != nil || !lost(err) {
+		if _, err = d.pool.Exec(ctx, bumpSQL); err == nil || ctx.Err() != nil || !pgfail.Lost(err) {
 			break
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -55,7 +55,7 @@ func (c *conn) why(err error) string {
 		return fmt.Sprintf("cannot connect to PostgreSQL at %s: the host name %q does not resolve. Check the database URL", c.target, dns.Name)
 	case strings.Contains(msg, "tls") || strings.Contains(msg, "x509") || strings.Contains(msg, "SSL"):
 		return fmt.Sprintf("the TLS connection to PostgreSQL at %s failed (%s): check sslmode and the certificates", c.target, msg)
-	case lost(err):
+	case pgfail.Lost(err):
 		return fmt.Sprintf("the connection to PostgreSQL at %s broke and retrying did not help (%s): try again in a moment", c.target, msg)
 	}
 	return fmt.Sprintf("PostgreSQL at %s: %s", c.target, msg)
@@ -87,21 +87,6 @@ func (c *conn) whyPg(pg *pgconn.PgError) string {
 		}
 	}
 	return fmt.Sprintf("PostgreSQL answered: %s (SQLSTATE %s)", pg.Message, pg.Code)
-}
-
-// lost reports whether err means the connection died under the statement, so that it may
-// be run again on a fresh one: reads always, writes because their transaction rolled back.
-func lost(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return strings.HasPrefix(pg.Code, "57P") || strings.HasPrefix(pg.Code, "08")
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return false
-	}
-	return pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		strings.Contains(err.Error(), "conn closed")
 }
 
 // conflict reports a deadlock or serialisation failure: the transaction may be retried.

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -83,7 +84,7 @@ func (s *Source) read(ctx context.Context, what string, fn func(ctx context.Cont
 		if err = s.checkSchema(ctx); err == nil {
 			err = fn(ctx)
 		}
-		if err == nil || !lost(err) || ctx.Err() != nil {
+		if err == nil || !pgfail.Lost(err) || ctx.Err() != nil {
 			break
 		}
 		s.pool.Reset() // a restarted server took every pooled connection with it
