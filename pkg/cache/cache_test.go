@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -221,5 +223,34 @@ func TestGetBatchFindsLiveEntriesOnly(t *testing.T) {
 		c.GetBatch(5, func(i int, buf []byte) []byte { return append(buf, 'k', byte('0'+i)) }, func(int, any) {})
 	}); allocs > 1 {
 		t.Fatalf("a batch allocates %.0f times, want at most its one buffer", allocs)
+	}
+}
+
+// TestAccountsWhatItKeeps compares what the cache accounts with what it keeps on the heap,
+// for entries of a few sizes and for byte slices with spare capacity (io.ReadAll returns
+// 512 bytes of array for a small body): the bound must hold for memory, not just for a count.
+func TestAccountsWhatItKeeps(t *testing.T) {
+	const n = 20_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("raw\x00%d\x00bench.json", 1_000_000+i)
+	}
+	for _, v := range []struct{ len, cap int }{{16, 16}, {150, 150}, {150, 512}, {2000, 2048}} {
+		t.Run(fmt.Sprintf("len=%d/cap=%d", v.len, v.cap), func(t *testing.T) {
+			c := New(1 << 40)
+			before := testutil.LiveHeap()
+			for _, k := range keys {
+				c.Set(k, make([]byte, v.len, v.cap), 0)
+			}
+			kept := testutil.LiveHeap() - before
+			accounted := c.Stats().Bytes
+			runtime.KeepAlive(c)
+			if float64(kept) > 1.1*float64(accounted) {
+				t.Fatalf("%d entries keep %d bytes on the heap but are accounted as %d", n, kept, accounted)
+			}
+			if float64(accounted) > 1.5*float64(kept) {
+				t.Fatalf("%d entries are accounted as %d bytes but keep only %d: the bound wastes memory", n, accounted, kept)
+			}
+		})
 	}
 }

@@ -47,11 +47,13 @@ type pluginConn struct {
 	diagnostics grpcplugin.DiagnosticsClient
 	resource    grpcplugin.ResourceClient
 	settings    *backend.DataSourceInstanceSettings
+	pid         int    // the plugin process, for its memory in /proc
+	kill        func() // stops the process before the test's end (it is stopped then anyway)
 }
 
 // launch starts the plugin binary the way Grafana's plugin host does: go-plugin handshake
 // (protocol 2, grafana_plugin_type=datasource), gRPC only, and the same plugin set names.
-func launch(t *testing.T, url string, jsonData map[string]any, secure map[string]string) *pluginConn {
+func launch(t testing.TB, url string, jsonData map[string]any, secure map[string]string) *pluginConn {
 	t.Helper()
 	cmd := exec.Command(binary)
 	cmd.Env = []string{"GF_VERSION=12.2.0", "GF_PLUGIN_APP_URL=http://localhost:3000/"}
@@ -78,7 +80,7 @@ func launch(t *testing.T, url string, jsonData map[string]any, secure map[string
 	if err != nil {
 		t.Fatalf("go-plugin could not start gpx_nixci: %v", err)
 	}
-	pc := &pluginConn{}
+	pc := &pluginConn{pid: client.ReattachConfig().Pid, kill: client.Kill}
 	for name, dst := range map[string]any{"data": &pc.data, "diagnostics": &pc.diagnostics, "resource": &pc.resource} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {

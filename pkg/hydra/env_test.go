@@ -37,6 +37,7 @@ type envOpts struct {
 	maxBytes    int64
 	timeout     time.Duration
 	user, pass  string
+	listTTL     time.Duration // default 15 s, as the plugin
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
@@ -61,8 +62,11 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.listTTL == 0 {
+		o.listTTL = 15 * time.Second
+	}
 	ch := cache.New(64 << 20)
-	src := hydra.NewSource(c, ch, 15*time.Second)
+	src := hydra.NewSource(c, ch, o.listTTL)
 	return &env{t: t, srv: srv, src: src, cache: ch,
 		engine: query.NewEngine(src, ch, query.Options{Concurrency: o.concurrency, FullJob: true})}
 }

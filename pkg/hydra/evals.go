@@ -37,17 +37,21 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 		return nil, err
 	}
 	defer release()
-	out := map[int64]query.Origin{}
-	missing := map[int64]bool{}
+	out := make(map[int64]query.Origin, len(builds))
+	missing := map[int64]time.Time{} // build id: queue time
 	var oldest time.Time
-	for _, b := range builds {
-		if v, ok := s.cache.Get(originKey(b.ID)); ok {
-			if o := v.(*origin); o.Eval != 0 {
+	cached := make([]*origin, len(builds))
+	s.cache.GetBatch(len(builds), func(i int, buf []byte) []byte {
+		return strconv.AppendInt(append(buf, originPrefix...), builds[i].ID, 10)
+	}, func(i int, v any) { cached[i], _ = v.(*origin) })
+	for i, b := range builds {
+		if o := cached[i]; o != nil {
+			if o.Eval != 0 {
 				out[b.ID] = o.Origin
 			}
 			continue
 		}
-		missing[b.ID] = true
+		missing[b.ID] = b.Timestamp
 		if oldest.IsZero() || b.Timestamp.Before(oldest) {
 			oldest = b.Timestamp
 		}
@@ -62,13 +66,18 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 	var inputName string
 	var inputErr error
 	var inputOnce bool
+	var newest time.Time // the newest evaluation the walk saw
 	_, err = s.walkEvals(ctx, job.Project, job.Jobset, walkScope{Until: oldest}, func(ev apiEval) bool {
-		if !oldest.IsZero() && unix(ev.Timestamp).Before(oldest) {
+		t := unix(ev.Timestamp)
+		if !oldest.IsZero() && t.Before(oldest) {
 			return false // older than every build we look for: none can be in it
+		}
+		if t.After(newest) {
+			newest = t
 		}
 		var info *evalInfo
 		for _, id := range ev.Builds {
-			if missing[id] {
+			if _, ok := missing[id]; ok {
 				if info == nil {
 					info = s.remember(ev)
 				}
@@ -77,7 +86,7 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 		}
 		return true
 	})
-	for id := range missing {
+	for id, queued := range missing {
 		o := &origin{}
 		if info, ok := found[id]; ok {
 			if info.Revision == "" && !inputOnce {
@@ -88,7 +97,10 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 			out[id] = o.Origin
 		}
 		var heavy *HeavyJobsetError
-		if (err == nil || errors.As(err, &heavy)) && inputErr == nil && (o.Eval != 0 || err == nil) {
+		// A build queued after the newest evaluation seen may belong to one the (cached)
+		// first page does not list yet: its absence is not remembered.
+		known := o.Eval != 0 || (err == nil && queued.Before(newest))
+		if (err == nil || errors.As(err, &heavy)) && inputErr == nil && known {
 			s.cache.Set(originKey(id), o, 0)
 		}
 	}
@@ -102,7 +114,11 @@ type origin struct{ query.Origin }
 
 func (o *origin) Size() int64 { return int64(48 + len(o.Revision)) }
 
-func originKey(id int64) string { return "origin\x00" + strconv.FormatInt(id, 10) }
+// originPrefix and the build id make a build's origin key; Origins builds the same keys
+// in one reused buffer.
+const originPrefix = "origin\x00"
+
+func originKey(id int64) string { return originPrefix + strconv.FormatInt(id, 10) }
 
 // remember converts and caches an eval without its member list.
 func (s *Source) remember(ev apiEval) *evalInfo {

@@ -3,7 +3,6 @@ package hydra
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -65,7 +64,7 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 		if err != nil {
 			return l, err
 		}
-		l.Builds = l.Builds[:0]
+		l.Builds = make([]query.Build, 0, min(len(items), w.Limit+1))
 		for _, b := range items {
 			if w.Contains(b.Timestamp) {
 				l.Builds = append(l.Builds, b)
@@ -260,32 +259,6 @@ func (s *Source) each(ctx context.Context, n int, fn func(context.Context, int) 
 		first = ctx.Err()
 	}
 	return first
-}
-
-// Metric reads Hydra's per-job metric route: the whole history in one request, filtered here.
-func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w query.Window) ([]query.MetricPoint, []string, error) {
-	p := jobPath(job) + "/metric/" + url.PathEscape(name)
-	var rows []apiMetricPoint
-	if err := s.listing(ctx, p, &rows); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, []string{"GET " + s.c.URL(p)}, nil
-		}
-		return nil, nil, err
-	}
-	var out []query.MetricPoint
-	for _, r := range rows {
-		t := unix(r.Timestamp)
-		if !r.Value.Set || !w.Contains(t) {
-			continue
-		}
-		mp := query.MetricPoint{Build: r.ID, Timestamp: t, Value: r.Value.V}
-		if r.Unit != nil {
-			mp.Unit = *r.Unit
-		}
-		out = append(out, mp)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Timestamp.Before(out[j].Timestamp) })
-	return out, []string{"GET " + s.c.URL(p)}, nil
 }
 
 // recentBuilds returns the JSON of the job's newest finished builds (at most n).

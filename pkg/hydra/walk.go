@@ -123,11 +123,18 @@ type evalPage struct {
 	bytes int
 }
 
+// evalPage reads one page of evaluations. Its bytes are kept for the listing TTL, so the
+// walks of other jobs of the jobset (each panel walks in its turn) read it from memory
+// instead of asking Hydra again.
 func (s *Source) evalPage(ctx context.Context, pg *evalPage) error {
-	body, _, err := s.c.get(ctx, pg.path, true, maxJSONBytes)
+	v, err := s.cache.Load(ctx, "evalpage\x00"+pg.path, s.listTTL, func(ctx context.Context) (any, bool, error) {
+		body, _, err := s.c.get(ctx, pg.path, true, maxJSONBytes)
+		return body, err == nil, err
+	})
 	if err != nil {
 		return err
 	}
+	body := v.([]byte)
 	pg.bytes = len(body)
 	return decodeJSON(s.c.URL(pg.path), body, &pg.apiEvalPage)
 }

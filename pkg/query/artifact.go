@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -168,6 +169,9 @@ func (e *Engine) rawArtifact(ctx context.Context, b Build, product string) ([]by
 	key := fmt.Sprintf("raw\x00%d\x00%s", b.ID, product)
 	v, err := e.cache.Load(ctx, key, 0, func(ctx context.Context) (any, bool, error) {
 		doc, err := e.src.Artifact(ctx, b, product)
+		if err == nil && cap(doc) > len(doc)+len(doc)/8 {
+			doc = bytes.Clone(doc) // the cache keeps the whole array: drop the reader's spare room
+		}
 		return doc, err == nil && b.Finished, err
 	})
 	if err != nil {
