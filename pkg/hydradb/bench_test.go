@@ -1,119 +1,214 @@
 package hydradb_test
 
 import (
-	"cmp"
 	"context"
-	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
-	"slices"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/cache"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra/hydratest"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydradb"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 )
 
-// benchBuilds is the size of the job's history in the design's hydradb target: a metric
-// over 100,000 builds in under 300 ms, within 1.5x of the same SQL run directly with pgx.
-const benchBuilds = 100_000
+// benchSizes are the job histories measured: builds of bench:main:bench, among as many
+// builds of 200 other jobs (at most 100,000). Under -short only the first runs.
+var benchSizes = []int{10_000, 100_000, 1_000_000}
 
-// BenchmarkMetric100k measures one metric over a job's whole history (100,000 builds, of
-// which 90,000 succeeded and have the metric; limit 100000) in a database that holds as
-// many builds of 200 other jobs, with PostgreSQL's buffers warm:
+// panelPoints is the Max data points of the panel in the artifact cases: the engine reads
+// no more builds than that, however long the history and the query's limit.
+const panelPoints = 1_000
+
+// engineWorkers is the engine's default concurrency, which the artifact baseline uses too.
+const engineWorkers = 8
+
+// BenchmarkHydraDB measures the hydradb Source through the engine against a real
+// PostgreSQL (scripts/postgres), each case side by side with the same statements run
+// directly with pgx (and the same files read with os.ReadFile) in the same iterations;
+// see sideBySide for the figures reported. Per history size n:
 //
-//   - engine-cold: through the engine and a Source without cache: the metric SQL, then the
-//     builds' evaluations and commits (origins SQL), then frames;
+//   - metric: the metric "time" over the whole history (limit n, at most query.MaxLimit;
+//     90% of builds succeeded and have it). Baseline: the metric SQL, plus, when cold, the
+//     origins SQL of the newest query.MaxOrigins builds, as the engine asks.
+//   - artifact: bench.json's results.throughput in a panel of Max data points 1,000 with
+//     limit 100000: the newest 1,000 builds' listing, products and files, whatever n is.
+//     Baseline: the listing SQL, the origins SQL beside the products SQL and file read of
+//     each successful build, 8 at a time as the engine works.
+//   - artifact-uncapped (n=10000 only): the same over all 10,000 builds.
 //
-//   - engine-warm: the same with the instance's cache holding the origins (what every
-//     refresh after the first does): the metric SQL and frames;
+// cold is a new Source and cache per query (connected beforehand); warm is every query
+// after the first on one Source (warmReps of them per iteration), whose baseline is what
+// is left to ask: the metric SQL, or the listing SQL. scripts/bench.d/hydradb runs them
+// all and prints the tables of BENCHMARKS.md; one size or case at a time:
 //
-//   - pgx-metric: the metric SQL alone, run directly with pgx and scanned;
-//
-//   - pgx-metric+origins: both statements the cold query runs, directly with pgx (origins
-//     of the newest query.MaxOrigins builds, as the engine asks for).
-//
-//     eval "$(scripts/postgres)"; go test -run '^$' -bench Metric100k -benchtime 20x ./pkg/hydradb/
-func BenchmarkMetric100k(b *testing.B) {
-	e := newEnv(b, envOpts{})
-	e.seedMany(b, benchBuilds, benchBuilds)
-	q := testutil.Job(map[string]any{"queryType": "metric", "metric": "time", "limit": benchBuilds})
-	from, to := rangeFrom.Add(-5*365*24*time.Hour), rangeTo
-	points := benchBuilds * 9 / 10 // failed builds (every tenth) have no metrics
-	ctx := context.Background()
-	check := func(b *testing.B, engine *query.Engine) {
-		r := runOn(engine, q, from, to)
-		f := r.Frames[0]
-		if r.Error != nil || f.Rows() != points || f.Fields[4].At(f.Rows()-1).(*string) == nil {
-			b.Fatalf("query failed: %v", r.Error)
-		}
+//	eval "$(scripts/postgres)"; go test -run '^$' -bench 'HydraDB/n=100000$/metric' -benchtime 21x ./pkg/hydradb/
+func BenchmarkHydraDB(b *testing.B) {
+	sizes := benchSizes
+	if testing.Short() {
+		sizes = sizes[:1]
 	}
-
-	b.Run("engine-cold", func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
-			src := e.open(hydradb.Options{URL: urlFor(e.dbName), Password: dbPassword, Timeout: time.Minute})
-			engine := query.NewEngine(src, cache.New(64<<20), query.Options{FullJob: true})
-			_, _ = src.Health(ctx) // connect and read the schema outside the timing
-			b.StartTimer()
-			check(b, engine)
-		}
-	})
-	b.Run("engine-warm", func(b *testing.B) {
-		check(b, e.engine)
-		b.ResetTimer()
-		for range b.N {
-			check(b, e.engine)
-		}
-	})
-	var ids []int64
-	b.Run("pgx-metric", func(b *testing.B) {
-		for range b.N {
-			ids = directMetric(b, e, from, to, points)
-		}
-	})
-	b.Run("pgx-metric+origins", func(b *testing.B) {
-		for range b.N {
-			ids = directMetric(b, e, from, to, points)
-			// the engine looks up the newest query.MaxOrigins builds' commits
-			slices.SortFunc(ids, func(x, y int64) int { return cmp.Compare(y, x) })
-			rows, err := e.db.Query(ctx, hydradb.OriginsSQL, ids[:min(len(ids), query.MaxOrigins)])
-			if err != nil {
-				b.Fatal(err)
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			files := panelPoints
+			if n <= 10_000 {
+				files = n
 			}
-			n := 0
-			var build, eval int64
-			var flake, expr, name, rev *string
-			for rows.Next() {
-				if err := rows.Scan(&build, &eval, &flake, &expr, &name, &rev); err != nil {
-					b.Fatal(err)
-				}
-				n++
+			h := &history{e: newEnv(b, envOpts{}), n: n}
+			h.e.store = memDir(b)
+			h.noise = h.e.seedHistory(b, n, files)
+			h.from = hydratest.DefaultGenEnd.Add(-time.Duration(n)*10*time.Minute - 24*time.Hour)
+			h.to = hydratest.DefaultGenEnd.Add(24 * time.Hour)
+			b.Run("metric/cold", h.metric(true))
+			b.Run("metric/warm", h.metric(false))
+			b.Run("artifact/cold", h.artifact(query.MaxLimit, panelPoints, true))
+			b.Run("artifact/warm", h.artifact(query.MaxLimit, panelPoints, false))
+			if n == 10_000 {
+				b.Run("artifact-uncapped/cold", h.artifact(n, 0, true))
+				b.Run("artifact-uncapped/warm", h.artifact(n, 0, false))
 			}
-			if rows.Err() != nil || n != min(points, query.MaxOrigins) {
-				b.Fatalf("%d origins, %v", n, rows.Err())
-			}
-		}
-	})
+		})
+	}
 }
 
-// directMetric runs the Source's metric SQL with pgx and returns the build ids.
-func directMetric(b *testing.B, e *env, from, to time.Time, points int) []int64 {
-	rows, err := e.db.Query(context.Background(), hydradb.MetricSQL, "bench", "main", "bench", "time", from.Unix(), to.Unix(), benchBuilds+1)
+// history is one seeded database of n builds (among noise builds of other jobs) and the
+// window covering all of them.
+type history struct {
+	e        *env
+	n, noise int
+	from, to time.Time
+}
+
+// connect opens a new Source, engine and cache over the history, connected and with the
+// schema read, as an instance is after its health check.
+func (h *history) connect(b *testing.B) (*hydradb.Source, *query.Engine) {
+	src, err := hydradb.New(context.Background(), hydradb.Options{URL: urlFor(h.e.dbName), Password: dbPassword,
+		StoreDir: h.e.store, Timeout: time.Minute})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids := make([]int64, 0, points)
-	var build, ts int64
-	var value float64
-	var unit *string
-	for rows.Next() {
-		if err := rows.Scan(&build, &ts, &value, &unit); err != nil {
-			b.Fatal(err)
+	if _, err := src.Health(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return src, query.NewEngine(src, cache.New(64<<20), query.Options{FullJob: true})
+}
+
+// run queries the engine as a panel with maxPoints Max data points (0: none) would.
+func (h *history) run(engine *query.Engine, q map[string]any, maxPoints int64) backend.DataResponse {
+	raw, _ := json.Marshal(q)
+	return engine.Query(context.Background(), backend.DataQuery{RefID: "A", JSON: raw, MaxDataPoints: maxPoints,
+		TimeRange: backend.TimeRange{From: h.from, To: h.to}}, false)
+}
+
+// succeededAmong counts the successful builds among the job's newest k (every tenth failed).
+func (h *history) succeededAmong(k int) int {
+	ok := 0
+	for i := h.n - min(k, h.n) + 1; i <= h.n; i++ {
+		if i%10 != 0 {
+			ok++
 		}
-		ids = append(ids, build)
 	}
-	if rows.Err() != nil || len(ids) != points {
-		b.Fatalf("%d rows, %v", len(ids), rows.Err())
+	return ok
+}
+
+// warmReps is how many warm queries (and baselines) each iteration times: a few
+// milliseconds each, they need more samples than cold ones for a steady median.
+const warmReps = 5
+
+// sides runs ours and base side by side: on a new Source per query when cold, else on one
+// Source queried once before timing.
+func (h *history) sides(b *testing.B, cold bool, ours func(b *testing.B, e *query.Engine), base func(b *testing.B)) {
+	src, engine := h.connect(b)
+	defer func() { src.Close() }()
+	var setup func(b *testing.B)
+	reps := 1
+	if cold {
+		setup = func(b *testing.B) {
+			src.Close()
+			src, engine = h.connect(b)
+		}
+	} else {
+		ours(b, engine)
+		reps = warmReps
 	}
-	return ids
+	sideBySide(b, reps, setup, func(b *testing.B) { ours(b, engine) }, base)
+}
+
+// metric benchmarks the metric "time" over the whole history (see BenchmarkHydraDB).
+func (h *history) metric(cold bool) func(b *testing.B) {
+	limit := min(h.n, query.MaxLimit)
+	points := min(h.succeededAmong(h.n), limit)
+	q := testutil.Job(map[string]any{"queryType": "metric", "metric": "time", "limit": limit})
+	return func(b *testing.B) {
+		ctx := context.Background()
+		h.sides(b, cold, func(b *testing.B, engine *query.Engine) {
+			r := h.run(engine, q, 0)
+			if r.Error != nil || len(r.Frames) != 1 || r.Frames[0].Rows() != points {
+				b.Fatalf("metric: %v, want %d points in one frame, got %s", r.Error, points, shape(r))
+			}
+			if f := r.Frames[0]; f.Fields[4].At(f.Rows()-1).(*string) == nil {
+				b.Fatalf("metric: the newest point has no commit")
+			}
+		}, func(b *testing.B) {
+			ids, err := directMetric(ctx, h.e.db, h.from, h.to, limit)
+			if err != nil || len(ids) != min(points+1, h.succeededAmong(h.n)) {
+				b.Fatalf("direct metric: %d rows, %v", len(ids), err)
+			}
+			if !cold {
+				return
+			}
+			newest := ids[:min(len(ids), points, query.MaxOrigins)]
+			if n, err := directOrigins(ctx, h.e.db, newest); err != nil || n != len(newest) {
+				b.Fatalf("direct origins: %d rows for %d builds, %v", n, len(newest), err)
+			}
+		})
+	}
+}
+
+// artifact benchmarks bench.json's throughput of the newest min(limit, maxPoints) builds
+// (maxPoints 0: limit alone), see BenchmarkHydraDB.
+func (h *history) artifact(limit int, maxPoints int64, cold bool) func(b *testing.B) {
+	builds := limit
+	if maxPoints > 0 {
+		builds = min(builds, int(maxPoints))
+	}
+	points := h.succeededAmong(builds)
+	newest := float64(jobBuildID(h.n-1, h.n, h.noise)) // build n failed (every tenth does); each file holds its build's id
+	q := testutil.Job(map[string]any{"queryType": "artifact", "product": benchProduct, "path": "results.throughput", "limit": limit})
+	return func(b *testing.B) {
+		ctx := context.Background()
+		h.sides(b, cold, func(b *testing.B, engine *query.Engine) {
+			r := h.run(engine, q, maxPoints)
+			if r.Error != nil || len(r.Frames) != 1 || r.Frames[0].Rows() != points {
+				b.Fatalf("artifact: %v, want %d points in one frame, got %s", r.Error, points, shape(r))
+			}
+			if f := r.Frames[0]; f.Fields[1].At(f.Rows()-1).(float64) != newest {
+				b.Fatalf("artifact: newest value %v, want %v", f.Fields[1].At(f.Rows()-1), newest)
+			}
+		}, func(b *testing.B) {
+			if !cold {
+				ids, err := directListing(ctx, h.e.db, h.from, h.to, builds)
+				if err != nil || len(ids) != points {
+					b.Fatalf("direct listing: %d successful builds, want %d, %v", len(ids), points, err)
+				}
+				return
+			}
+			if read, err := directArtifacts(ctx, h.e.db, h.from, h.to, builds, engineWorkers); err != nil || read != points {
+				b.Fatalf("direct artifacts: %d files, want %d, %v", read, points, err)
+			}
+		})
+	}
+}
+
+// shape describes a response's frames for a failure message.
+func shape(r backend.DataResponse) string {
+	s := fmt.Sprintf("%d frames", len(r.Frames))
+	for _, f := range r.Frames {
+		s += fmt.Sprintf(", %q: %d rows", f.Name, f.Rows())
+	}
+	return s
 }

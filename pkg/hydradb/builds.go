@@ -3,11 +3,14 @@ package hydradb
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
-// buildCols are the columns every build query selects, in scanBuild's order.
+// buildCols are the columns every build query selects, in buildScanner's order.
 const buildCols = `b.id, b.finished, b.buildstatus, b.timestamp, b.starttime, b.stoptime, b.nixname, b.system, b.iscachedbuild`
 
 // jobsetID finds the jobset's id from its project and name (Jobsets' primary key).
@@ -32,8 +35,9 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 	l := query.Listing{Requests: []string{shown(buildsSQL, args...)}}
 	err := s.read(ctx, "listing the builds of "+job.String(), func(ctx context.Context, _ *schema) error {
 		l.Builds = l.Builds[:0]
-		return s.rows(ctx, buildsSQL, args, func(r rowScanner) error {
-			b, err := scanBuild(r, job)
+		sc := newBuildScanner()
+		return s.rows(ctx, buildsSQL, planned(args), func(r rowScanner) error {
+			b, err := sc.scan(r, job)
 			l.Builds = append(l.Builds, b)
 			return err
 		})
@@ -50,26 +54,52 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 	return l, nil
 }
 
-// scanBuild reads one row of buildCols.
-func scanBuild(r rowScanner, job query.JobRef) (query.Build, error) {
-	var (
-		id, ts, finished            int64
-		status, cached, start, stop *int64
-		nixName, system             *string
-	)
-	if err := r.Scan(&id, &finished, &status, &ts, &start, &stop, &nixName, &system, &cached); err != nil {
+// buildScanner reads rows of buildCols into one set of variables, so that a long listing
+// allocates per row only what it keeps; the name and system, alike in most builds of a
+// job, are made into strings only when they change.
+type buildScanner struct {
+	id, ts, finished            int64
+	status, cached, start, stop pgtype.Int8
+	nixName, system             pgtype.DriverBytes // valid until the next row
+	lastName, lastSystem        string
+	dest                        []any
+}
+
+func newBuildScanner() *buildScanner {
+	s := &buildScanner{}
+	s.dest = []any{&s.id, &s.finished, &s.status, &s.ts, &s.start, &s.stop, &s.nixName, &s.system, &s.cached}
+	return s
+}
+
+// scan reads one row of buildCols.
+func (s *buildScanner) scan(r rowScanner, job query.JobRef) (query.Build, error) {
+	if err := r.Scan(s.dest...); err != nil {
 		return query.Build{}, err
 	}
-	b := query.Build{ID: id, Job: job, Finished: finished == 1, Timestamp: unix(&ts), NixName: deref(nixName), System: deref(system)}
+	if string(s.nixName) != s.lastName {
+		s.lastName = string(s.nixName)
+	}
+	if string(s.system) != s.lastSystem {
+		s.lastSystem = string(s.system)
+	}
+	b := query.Build{ID: s.id, Job: job, Finished: s.finished == 1, Timestamp: unix(&s.ts), NixName: s.lastName, System: s.lastSystem}
 	if b.Finished {
-		b.Start, b.Stop = unix(start), unix(stop)
+		b.Start, b.Stop = unixOf(s.start), unixOf(s.stop)
 		b.Status = 3 // finished without a status: Hydra shows it as aborted
-		if status != nil {
-			b.Status = int(*status)
+		if s.status.Valid {
+			b.Status = int(s.status.Int64)
 		}
-		b.Cached = cached != nil && *cached == 1
+		b.Cached = s.cached.Valid && s.cached.Int64 == 1
 	}
 	return b, nil
+}
+
+// unixOf is a nullable time in Unix seconds; NULL and 0 are the zero time.
+func unixOf(v pgtype.Int8) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return unix(&v.Int64)
 }
 
 func deref(s *string) string {
@@ -121,8 +151,9 @@ func (s *Source) Complete(ctx context.Context, builds []query.Build) error {
 		return nil
 	}
 	return s.read(ctx, fmt.Sprintf("reading the times of %d builds", len(ids)), func(ctx context.Context, _ *schema) error {
+		sc := newBuildScanner()
 		return s.rows(ctx, completeSQL, []any{ids}, func(r rowScanner) error {
-			full, err := scanBuild(r, query.JobRef{})
+			full, err := sc.scan(r, query.JobRef{})
 			for _, i := range idx[full.ID] {
 				b := &builds[i]
 				b.Start, b.Stop, b.Cached = full.Start, full.Stop, full.Cached

@@ -25,9 +25,10 @@ func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobS
 	var out []query.JobStatus
 	err := s.read(ctx, "listing the jobs of "+project+":"+jobset, func(ctx context.Context, _ *schema) error {
 		out = out[:0]
+		sc := newBuildScanner()
 		return s.rows(ctx, jobsSQL, args, func(r rowScanner) error {
 			var name string
-			b, err := scanBuild(prefixed{r, &name}, query.JobRef{Project: project, Jobset: jobset})
+			b, err := sc.scan(prefixed{r, &name}, query.JobRef{Project: project, Jobset: jobset})
 			b.Job.Job = name
 			out = append(out, query.JobStatus{Job: name, Build: b})
 			return err

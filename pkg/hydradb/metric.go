@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -19,15 +21,19 @@ const metricSQL = `SELECT build, timestamp, value, unit FROM buildmetrics
 
 // Metric returns the points of one metric of the job queued within the window, oldest
 // first: at most w.Limit+1 of the newest, so the engine can tell that limit cut the series.
-// Cached builds carry copies of an earlier build's metrics, as Hydra stores them.
+// Cached builds carry copies of an earlier build's metrics, as Hydra stores them. The
+// commits of the newest builds (at most query.MaxOrigins), which the engine asks for next,
+// are read a chunk at a time while the older points arrive.
 func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w query.Window) ([]query.MetricPoint, []string, error) {
 	from, to := unixRange(w)
 	args := []any{job.Project, job.Jobset, job.Job, name, from, to, w.Limit + 1}
 	reqs := []string{shown(metricSQL, args...)}
+	upTo := min(w.Limit, query.MaxOrigins) // the points whose commits the engine shows
+	outer := ctx                           // the prefetch outlives this read
 	var out []query.MetricPoint
 	err := s.read(ctx, "reading metric "+name+" of "+job.String(), func(ctx context.Context, _ *schema) error {
 		out = make([]query.MetricPoint, 0, min(w.Limit+1, 1<<17))
-		rows, err := s.pool.Query(ctx, metricSQL, args...)
+		rows, err := s.pool.Query(ctx, metricSQL, planned(args)...)
 		if err != nil {
 			return err
 		}
@@ -35,13 +41,21 @@ func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w qu
 		var (
 			build, ts int64
 			value     float64
-			unit      *string
+			raw       pgtype.DriverBytes // the row's unit, valid until the next row
+			unit      string             // a series has one unit: made into a string once
 		)
+		dest := []any{&build, &ts, &value, &raw} // one slice for every row
 		for rows.Next() {
-			if err := rows.Scan(&build, &ts, &value, &unit); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			out = append(out, query.MetricPoint{Build: build, Timestamp: unix(&ts), Value: value, Unit: deref(unit)})
+			if string(raw) != unit {
+				unit = string(raw)
+			}
+			if n := len(out); n > 0 && n <= upTo && n%originChunk == 0 { // and more rows come
+				s.prefetchOrigins(outer, job, pointBuilds(out[n-originChunk:]))
+			}
+			out = append(out, query.MetricPoint{Build: build, Timestamp: unix(&ts), Value: value, Unit: unit})
 		}
 		return rows.Err()
 	})
@@ -54,6 +68,18 @@ func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w qu
 		slices.SortStableFunc(out, byTimeAndBuild)
 	}
 	return out, reqs, nil
+}
+
+// originChunk is how many builds' commits a metric series reads ahead at once.
+const originChunk = 2_500
+
+// pointBuilds lists the builds of points.
+func pointBuilds(points []query.MetricPoint) []int64 {
+	ids := make([]int64, len(points))
+	for i, p := range points {
+		ids[i] = p.Build
+	}
+	return ids
 }
 
 func byTimeAndBuild(a, b query.MetricPoint) int {

@@ -7,36 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra/hydratest"
-	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydradb"
 )
-
-// TestQueriesUseHydrasIndexes checks with EXPLAIN that the listing and the metric series
-// of a job with 2,000 builds among 60,000 walk Hydra's own indexes, not the tables.
-func TestQueriesUseHydrasIndexes(t *testing.T) {
-	e := newEnv(t, envOpts{})
-	e.seedMany(t, 2_000, 60_000)
-	from, to := rangeFrom.Unix(), rangeTo.Unix()
-	for _, c := range []struct {
-		sql   string
-		args  []any
-		index string
-	}{
-		{hydradb.BuildsSQL, []any{"bench", "main", "bench", from, to, 101}, "indexbuildsonjobsetidfinishedid"},
-		{hydradb.MetricSQL, []any{"bench", "main", "bench", "time", from, to, 101}, "indexbuildmetricsonjobtimestamp"},
-	} {
-		rows, err := e.db.Query(context.Background(), "EXPLAIN "+c.sql, c.args...)
-		must(t, err)
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		must(t, err)
-		plan := strings.Join(lines, "\n")
-		if !strings.Contains(plan, c.index) || strings.Contains(plan, "Seq Scan on builds") || strings.Contains(plan, "Seq Scan on buildmetrics") {
-			t.Errorf("the plan does not use %s:\n%s", c.index, plan)
-		}
-	}
-}
 
 // TestLegacyLayout reads a Hydra from before upgrade-80, whose builds still carry project
 // and jobset text columns (jobset_id exists since upgrade-63).

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/pgfail"
@@ -44,6 +45,7 @@ type Source struct {
 	schema *schema // nil until read successfully
 
 	originCache *originCache
+	flights     flights // origin lookups under way
 }
 
 var (
@@ -177,6 +179,15 @@ func (s *Source) rows(ctx context.Context, sql string, args []any, scan func(row
 	}
 	return rows.Err()
 }
+
+// planned prepends to a statement's arguments the mode in which PostgreSQL plans it for
+// the values it runs with, every time (pgx's unnamed statement, its description cached).
+// Statements bounded by a time window and a limit need it: after five runs of a prepared
+// statement on one connection, PostgreSQL switches to a generic plan, made without the
+// values, when that looks cheaper, and for the builds listing that plan sorts the job's
+// whole history instead of walking its newest builds (0.8 ms became 126 ms at 100,000
+// builds). Planning costs a fraction of a millisecond.
+func planned(args []any) []any { return append([]any{pgx.QueryExecModeCacheDescribe}, args...) }
 
 // shown renders a query for ExecutedQueryString: the SQL on one line and its parameters.
 func shown(sql string, args ...any) string {

@@ -22,15 +22,49 @@ import (
 // MaxArtifactBytes.
 func (s *Source) readLocal(file string) (body []byte, ok bool, err error) {
 	file = filepath.Clean(file)
-	if !strings.HasPrefix(file, s.opts.StoreDir+"/") {
+	rel, under := strings.CutPrefix(file, s.opts.StoreDir+"/")
+	if !under {
 		return nil, false, nil
 	}
-	store, err := filepath.EvalSymlinks(s.opts.StoreDir)
+	root, err := os.OpenRoot(s.opts.StoreDir)
 	if err != nil {
 		return nil, false, nil // no local store here: Grafana runs elsewhere than Hydra
 	}
-	// Store paths link to each other with absolute symlinks: resolve them, then insist
-	// that the file still lies in the store.
+	defer root.Close()
+	// os.Root confines the open to the store and follows only relative symlinks that stay
+	// inside it, which a product's file usually needs none of; the absolute symlinks
+	// between store paths take the longer way.
+	f, err := root.Open(rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return nil, false, nil // garbage-collected, or never copied here
+	case err != nil:
+		if f, ok, err = s.openLinked(file); f == nil {
+			return nil, ok, err
+		}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, true, &query.UpstreamError{Err: err, Msg: fmt.Sprintf("cannot read %s from the local store: %v", file, err)}
+	}
+	if fi.IsDir() {
+		return nil, true, query.Invalidf("%s is a directory: name a file inside it as the product, e.g. %s/<file>", file, strings.TrimPrefix(rel, "/"))
+	}
+	if fi.Size() > s.opts.MaxArtifactBytes {
+		return nil, true, s.tooLarge(file, fi.Size())
+	}
+	return s.readCapped(file, f)
+}
+
+// openLinked opens a store file whose path crosses absolute symlinks: it resolves them,
+// insists that the file still lies in the store, and opens it there. f is nil when the
+// file is not local (ok false) or cannot be read (err).
+func (s *Source) openLinked(file string) (f *os.File, ok bool, err error) {
+	store, err := filepath.EvalSymlinks(s.opts.StoreDir)
+	if err != nil {
+		return nil, false, nil
+	}
 	real, err := filepath.EvalSymlinks(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
@@ -48,22 +82,10 @@ func (s *Source) readLocal(file string) (body []byte, ok bool, err error) {
 		return nil, false, nil
 	}
 	defer root.Close()
-	f, err := root.Open(rel) // os.Root also refuses a symlink swapped in since
-	if err != nil {
+	if f, err = root.Open(rel); err != nil { // os.Root also refuses a symlink swapped in since
 		return nil, true, &query.UpstreamError{Err: err, Msg: fmt.Sprintf("cannot read %s from the local store: %v", file, err)}
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, true, &query.UpstreamError{Err: err, Msg: fmt.Sprintf("cannot read %s from the local store: %v", file, err)}
-	}
-	if fi.IsDir() {
-		return nil, true, query.Invalidf("%s is a directory: name a file inside it as the product, e.g. %s/<file>", file, strings.TrimPrefix(rel, "/"))
-	}
-	if fi.Size() > s.opts.MaxArtifactBytes {
-		return nil, true, s.tooLarge(file, fi.Size())
-	}
-	return s.readCapped(file, f)
+	return f, true, nil
 }
 
 // readCapped reads at most MaxArtifactBytes, refusing anything longer.
