@@ -30,7 +30,7 @@ const engineWorkers = 8
 // BenchmarkHydraDB measures the hydradb Source through the engine against a real
 // PostgreSQL (scripts/postgres), each case side by side with the same statements run
 // directly with pgx (and the same files read with os.ReadFile) in the same iterations;
-// see sideBySide for the figures reported. Per history size n:
+// see testutil.SideBySide for the figures reported. Per history size n:
 //
 //   - metric: the metric "time" over the whole history (limit n, at most query.MaxLimit;
 //     90% of builds succeeded and have it). Baseline: the metric SQL, plus, when cold, the
@@ -135,7 +135,7 @@ func (h *history) sides(b *testing.B, cold bool, ours func(b *testing.B, e *quer
 		ours(b, engine)
 		reps = warmReps
 	}
-	sideBySide(b, reps, setup, func(b *testing.B) { ours(b, engine) }, base)
+	testutil.SideBySide(b, reps, setup, func(b *testing.B) { ours(b, engine) }, base)
 }
 
 // metric benchmarks the metric "time" over the whole history (see BenchmarkHydraDB).

@@ -92,6 +92,7 @@ func (s *Source) content(id int64, product string, row artifactRow) ([]byte, err
 
 // readArtifacts runs artifactsSQL for the builds, contents up to limit bytes.
 func (s *Source) readArtifacts(ctx context.Context, ids []int64, product string, limit int64) (map[int64]artifactRow, error) {
+	s.asked.Add(int64(len(ids)))
 	out := make(map[int64]artifactRow, len(ids))
 	what := fmt.Sprintf("reading %s of build %d", product, ids[0])
 	if len(ids) > 1 {

@@ -89,12 +89,10 @@ func (s *Source) Builds(ctx context.Context, job query.JobRef, w query.Window) (
 // each build's origin (zero for none). size is the most rows the statement returns.
 func (s *Source) scanBuilds(ctx context.Context, what, sql string, args []any, job query.JobRef, size int,
 	origins *[]query.Origin) ([]query.Build, error) {
-	var out []query.Build
+	var out *collector[query.Build]
+	var orgs *collector[query.Origin]
 	err := s.read(ctx, what, func(ctx context.Context) error {
-		out = make([]query.Build, 0, min(size, 1<<14))
-		if origins != nil {
-			*origins = make([]query.Origin, 0, cap(out))
-		}
+		out, orgs = newCollector[query.Build](size), newCollector[query.Origin](size)
 		var d *buildDecoder
 		return s.rows(ctx, sql, args, func(r pgx.Rows) error {
 			if d == nil {
@@ -102,17 +100,17 @@ func (s *Source) scanBuilds(ctx context.Context, what, sql string, args []any, j
 			}
 			b, o, err := d.decode(r)
 			b.Job = named(b.Job, job)
-			out = append(out, b)
+			out.add(b)
 			if origins != nil {
-				if o == nil {
-					o = &query.Origin{}
-				}
-				*origins = append(*origins, *o)
+				orgs.add(o)
 			}
 			return err
 		})
 	})
-	return out, err
+	if origins != nil {
+		*origins = orgs.all()
+	}
+	return out.all(), err
 }
 
 // readAhead tells the artifact reader the order of a listing's succeeded builds, which
@@ -141,9 +139,9 @@ func named(got, asked query.JobRef) query.JobRef {
 	return got
 }
 
-// scanBuild reads one row of buildCols (names may be NULL), and the build's origin when
-// it has one.
-func scanBuild(r pgx.Rows) (query.Build, *query.Origin, error) {
+// scanBuild reads one row of buildCols (names may be NULL), and the build's origin (zero
+// when it has none).
+func scanBuild(r pgx.Rows) (query.Build, query.Origin, error) {
 	var b query.Build
 	var t time.Time
 	var eval *int64
@@ -159,12 +157,9 @@ func scanBuild(r pgx.Rows) (query.Build, *query.Origin, error) {
 	return b, origin(eval, commit), err
 }
 
-// origin is a build's evaluation and commit, nil when it has neither.
-func origin(eval *int64, commit string) *query.Origin {
-	if eval == nil && commit == "" {
-		return nil
-	}
-	o := &query.Origin{Revision: commit}
+// origin is a build's evaluation and commit, zero when it has neither.
+func origin(eval *int64, commit string) query.Origin {
+	o := query.Origin{Revision: commit}
 	if eval != nil {
 		o.Eval = *eval
 	}

@@ -45,24 +45,23 @@ func newBuildDecoder(r pgx.Rows) *buildDecoder {
 const pgEpoch = 946_684_800_000_000
 
 // decode reads the current row, as scanBuild does.
-func (d *buildDecoder) decode(r pgx.Rows) (query.Build, *query.Origin, error) {
+func (d *buildDecoder) decode(r pgx.Rows) (query.Build, query.Origin, error) {
 	if !d.fast {
 		return scanBuild(r)
 	}
 	v := r.RawValues()
 	if len(v) != len(wireOIDs) || len(v[0]) != 8 || len(v[4]) != 8 || len(v[5]) != 4 || (v[8] != nil && len(v[8]) != 8) {
-		return query.Build{}, nil, errors.New("a build row in an unexpected wire form")
+		return query.Build{}, query.Origin{}, errors.New("a build row in an unexpected wire form")
 	}
 	t := time.UnixMicro(pgEpoch + int64(binary.BigEndian.Uint64(v[4]))).UTC()
 	b := query.Build{ID: int64(binary.BigEndian.Uint64(v[0])), Finished: true, Timestamp: t, Stop: t,
 		Status: int(int32(binary.BigEndian.Uint32(v[5]))), Job: query.JobRef{Project: d.str(1, v[1]), Jobset: d.str(2, v[2]), Job: d.str(3, v[3])},
 		NixName: string(v[6]), System: d.str(7, v[7])}
-	var eval *int64
+	o := query.Origin{Revision: d.str(9, v[9])}
 	if v[8] != nil {
-		id := int64(binary.BigEndian.Uint64(v[8]))
-		eval = &id
+		o.Eval = int64(binary.BigEndian.Uint64(v[8]))
 	}
-	return b, origin(eval, d.str(9, v[9])), nil
+	return b, o, nil
 }
 
 // str returns column col's value, shared with the previous row's when it is the same

@@ -100,9 +100,9 @@ func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w qu
 // scanPoints runs a statement of metric points and returns them in its order; size is
 // the most rows it returns. Units repeat and are shared.
 func (s *Source) scanPoints(ctx context.Context, what, sql string, args []any, size int) ([]query.MetricPoint, error) {
-	var out []query.MetricPoint
+	var out *collector[query.MetricPoint]
 	err := s.read(ctx, what, func(ctx context.Context) error {
-		out = make([]query.MetricPoint, 0, min(size, 1<<14))
+		out = newCollector[query.MetricPoint](size)
 		var p query.MetricPoint
 		var t time.Time
 		unit := ""
@@ -113,11 +113,11 @@ func (s *Source) scanPoints(ctx context.Context, what, sql string, args []any, s
 				p.Unit = unit
 			}
 			unit = p.Unit
-			out = append(out, p)
+			out.add(p)
 			return err
 		})
 	})
-	return out, err
+	return out.all(), err
 }
 
 // metricNames are the metric names of a job's newest builds, as a Source keeps them.

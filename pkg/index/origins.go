@@ -65,7 +65,7 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 			if err := r.Scan(&id, &eval, &commit); err != nil {
 				return err
 			}
-			out[id] = *origin(eval, commit)
+			out[id] = origin(eval, commit)
 			return nil
 		})
 	})

@@ -2,10 +2,16 @@ package index_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
+	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/index"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/record"
 )
 
@@ -76,4 +82,58 @@ func (e *env) write(r record.Record) int64 {
 	id, err := e.db.WriteBuild(context.Background(), r)
 	must(e.t, err)
 	return id
+}
+
+// seedMany copies n builds of bench:main:job into the index at once (COPY), ids from
+// first, a minute apart, each with its own bench.json and the metrics time, maxresident
+// and score, every ten builds in one evaluation of their commit.
+func (e *env) seedMany(b testing.TB, job string, n, first int) {
+	ctx := context.Background()
+	evals := make([][]any, 0, n/10+1)
+	builds := make([][]any, 0, n)
+	products := make([][]any, 0, n)
+	contents := make([][]any, 0, n)
+	metrics := make([][]any, 0, 3*n)
+	for i := range n {
+		id := int64(first + i)
+		t := t0.Add(time.Duration(i) * time.Minute)
+		eval := int64(first/10 + i/10 + 1)
+		c := fmt.Sprintf("%040x", eval)
+		if i%10 == 0 {
+			evals = append(evals, []any{eval, fmt.Sprintf("implicit:%d", eval), "bench", "main", c, t, true})
+		}
+		builds = append(builds, []any{id, fmt.Sprintf("%s:%d", job, id), "bench", "main", job, "flag", fmt.Sprintf("%s-%d", job, i),
+			"x86_64-linux", c, 0, t, eval})
+		doc := fmt.Appendf(nil, `{"results":{"throughput":%d.25,"latency_ms":%d.5,"errors":0},"benchmarks":[`+
+			`{"name":"parse","mean":%d.125,"stddev":0.5},{"name":"render","mean":%d.75,"stddev":1.25}],`+
+			`"host":{"cpu":"AMD EPYC 7B13","cores":2},"nix":{"version":"2.24.9","system":"x86_64-linux"},"job":%q}`, 1000+i, i%97, i%13, i%17, job)
+		sum := sha256.Sum256(doc)
+		sha := hex.EncodeToString(sum[:])
+		products = append(products, []any{id, 0, "bench.json", fmt.Sprintf("/nix/store/%032d-%s/bench.json", id, job), len(doc), sha})
+		contents = append(contents, []any{sha, doc})
+		for _, m := range []struct {
+			name, unit string
+			value      float64
+		}{{"time", "s", float64(200 + i%50)}, {"maxresident", "KiB", float64(1000 + i)}, {"score", "", float64(i) / 3}} {
+			metrics = append(metrics, []any{id, m.name, m.value, m.unit, "bench", "main", job, t})
+		}
+	}
+	for _, c := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"evals", []string{"id", "key", "project", "jobset", "commit", "time", "implicit"}, evals},
+		{"builds", []string{"id", "key", "project", "jobset", "job", "named_by", "nix_name", "system", "commit", "status", "time", "eval_id"}, builds},
+		{"products", []string{"build_id", "nr", "name", "path", "size", "sha256"}, products},
+		{"contents", []string{"sha256", "data"}, contents},
+		{"metrics", []string{"build_id", "name", "value", "unit", "project", "jobset", "job", "time"}, metrics},
+	} {
+		if _, err := e.raw.CopyFrom(ctx, pgx.Identifier{index.Schema, c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			b.Fatalf("copying %s: %v", c.table, err)
+		}
+	}
+	_, err := e.raw.Exec(ctx, `SELECT setval('nixci.builds_id_seq', (SELECT max(id) FROM nixci.builds)),
+		setval('nixci.evals_id_seq', (SELECT max(id) FROM nixci.evals))`)
+	must(b, err)
 }

@@ -35,6 +35,7 @@ type Source struct {
 	maxPoints int           // most points of a metric series kept, alike
 	ttl       time.Duration // memoTTL; shorter in tests
 	loads     atomic.Int64  // statements whose rows were kept, for the tests
+	asked     atomic.Int64  // builds whose artifact a statement read, for the tests
 	ahead     *ahead
 }
 

@@ -118,6 +118,19 @@ func (s *Source) readFile(file string, max int64, product string) ([]byte, error
 	if what == "" {
 		what = file
 	}
+	s.opened.Add(1)
+	if rel, ok := strings.CutPrefix(file, s.store+"/"); ok {
+		switch body, size, r := s.fast.read(rel, max); r {
+		case readDone:
+			return body, nil
+		case readMissing:
+			return nil, missingFile(file)
+		case readNotRegular:
+			return nil, notRegular(file)
+		case readTooLarge:
+			return nil, tooLarge(what, size, max)
+		}
+	}
 	f, err := s.open(file, what)
 	if err != nil {
 		return nil, err
@@ -128,11 +141,10 @@ func (s *Source) readFile(file string, max int64, product string) ([]byte, error
 		return nil, query.Upstreamf(err, "reading %s: %v", file, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file: %w", file, query.ErrNoArtifact)
+		return nil, notRegular(file)
 	}
 	if fi.Size() > max {
-		return nil, query.Upstreamf(nil, "%s is %d bytes, more than the %d bytes this datasource reads (maxArtifactBytes setting)",
-			what, fi.Size(), max)
+		return nil, tooLarge(what, fi.Size(), max)
 	}
 	// Store files never change: the size read is the size to read, in one go.
 	body := make([]byte, fi.Size())
@@ -142,9 +154,30 @@ func (s *Source) readFile(file string, max int64, product string) ([]byte, error
 	return body, nil
 }
 
-// open opens a file of the store. Below the store's root (os.Root: symlinks are followed
-// while they stay inside) it costs one open; a symlink the root does not follow (an
-// absolute one, or one leading out) is resolved, and refused when it leads outside.
+// readResult is how a fast read below the store (beneath) ended.
+type readResult int
+
+const (
+	readDone       readResult = iota // the file's bytes
+	readMissing                      // no such file
+	readNotRegular                   // not a regular file
+	readTooLarge                     // larger than asked for
+	readSlow                         // not answered: read it with open
+)
+
+func notRegular(file string) error {
+	return fmt.Errorf("%s is not a regular file: %w", file, query.ErrNoArtifact)
+}
+
+func tooLarge(what string, size, max int64) error {
+	return query.Upstreamf(nil, "%s is %d bytes, more than the %d bytes this datasource reads (maxArtifactBytes setting)",
+		what, size, max)
+}
+
+// open opens a file of the store, the portable way, for what beneath did not read. Below
+// the store's root (os.Root: symlinks are followed while they stay inside) it opens one
+// path component at a time; a symlink the root does not follow (an absolute one, or one
+// leading out) is resolved, and refused when it leads outside.
 func (s *Source) open(file, what string) (*os.File, error) {
 	if rel, ok := strings.CutPrefix(file, s.store+"/"); ok {
 		f, err := s.root.Open(rel)

@@ -103,8 +103,12 @@ func (s *Source) readMetrics(ctx context.Context, items []*item) error {
 	return cmp.Or(ctx.Err(), first)
 }
 
-// Metric implements query.Source: the named metric of every build in w, oldest first.
+// Metric implements query.Source: the named metric of every build in w, oldest first, of
+// at most w.Limit+1 builds, so that the engine can tell that the limit cut the series.
 func (s *Source) Metric(ctx context.Context, job query.JobRef, name string, w query.Window) ([]query.MetricPoint, []string, error) {
+	if w.Limit > 0 {
+		w.Limit++
+	}
 	items, _, _, err := s.list(ctx, job, w)
 	if err != nil {
 		return nil, nil, err

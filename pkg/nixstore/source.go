@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
@@ -44,9 +45,11 @@ type Source struct {
 	store    string   // StoreDir, cleaned
 	realDir  string   // StoreDir with its symlinks resolved
 	root     *os.Root // realDir, for reads that stay inside it
+	fast     *beneath // realDir, for reads that stay inside it in one system call (Linux)
 	dbFile   string
 	jdir     string // the journal's directory
 	maxBytes int64
+	opened   atomic.Int64 // files of the store opened or looked for so far, for tests and benchmarks
 }
 
 var (
@@ -79,13 +82,14 @@ func NewSource(o Options) (*Source, error) {
 		root.Close()
 		return nil, query.Upstreamf(err, "%v", err)
 	}
-	return &Source{x: newIndex(db, store, o.StateDir, o.Refresh), store: store, realDir: real, root: root, dbFile: db.file,
+	return &Source{x: newIndex(db, store, o.StateDir, o.Refresh), store: store, realDir: real, root: root, fast: openBeneath(real), dbFile: db.file,
 		jdir: record.DefaultDir(o.StateDir), maxBytes: o.MaxArtifactBytes}, nil
 }
 
 // Close stops a refresh in flight and closes the store database.
 func (s *Source) Close() error {
 	_ = s.root.Close()
+	s.fast.close()
 	return s.x.close()
 }
 

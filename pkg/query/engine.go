@@ -140,16 +140,24 @@ func (e *Engine) origins(ctx context.Context, job JobRef, builds []Build, total 
 	}
 }
 
-// newestBuilds copies the n builds with the highest ids (ids grow with queue time); lists
-// already newest first are only cut.
+// newestBuilds copies the n builds queued last (ties: the higher id). Listings come
+// newest first and are only cut; ids alone do not say which is newest (the store's are
+// hashes).
 func newestBuilds(builds []Build, n int) []Build {
-	desc := func(a, b Build) int { return cmp.Compare(b.ID, a.ID) }
-	if slices.IsSortedFunc(builds, desc) {
+	if slices.IsSortedFunc(builds, newerFirst) {
 		return append([]Build(nil), builds[:n]...)
 	}
 	out := append([]Build(nil), builds...)
-	slices.SortFunc(out, desc)
+	slices.SortFunc(out, newerFirst)
 	return out[:n]
+}
+
+// newerFirst orders builds by queue time, newest first, then by id.
+func newerFirst(a, b Build) int {
+	if c := b.Timestamp.Compare(a.Timestamp); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.ID, a.ID)
 }
 
 func (fc *frameCtx) info(format string, args ...any) {

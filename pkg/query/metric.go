@@ -135,10 +135,16 @@ type buildAt struct {
 	t  time.Time
 }
 
-// newestFirst turns the builds behind metric points into Builds, newest first: all of them
-// when their stop times are needed, else only the newest MaxOrigins (whose commits are shown).
+// newestFirst turns the builds behind metric points into Builds, newest first by time (not
+// by id: the store's ids are hashes): all of them when their stop times are needed, else
+// only the newest MaxOrigins (whose commits are shown).
 func newestFirst(refs []buildAt, job JobRef, all bool) []Build {
-	slices.SortFunc(refs, func(a, b buildAt) int { return cmp.Compare(b.id, a.id) })
+	slices.SortFunc(refs, func(a, b buildAt) int {
+		if c := b.t.Compare(a.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
 	n := len(refs)
 	if !all {
 		n = min(n, MaxOrigins)
