@@ -52,3 +52,6 @@ func Command() error {
 	}
 	return nil
 }
+
+// Bench runs the benchmark suite (scripts/bench) and prints the tables kept in BENCHMARKS.md.
+func Bench() error { return sh.RunV("bash", "scripts/bench") }
