@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,27 @@ type pluginConn struct {
 	settings    *backend.DataSourceInstanceSettings
 	pid         int    // the plugin process, for its memory in /proc
 	kill        func() // stops the process before the test's end (it is stopped then anyway)
+	// logs is everything the process wrote to stderr and stdout (the SDK's JSON log lines,
+	// at debug level); complete once kill has returned.
+	logs *lockedBuffer
+}
+
+// lockedBuffer collects a plugin's output, written by go-plugin's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // launch starts the plugin binary the way Grafana's plugin host does: go-plugin handshake
@@ -57,6 +79,7 @@ func launch(t testing.TB, url string, jsonData map[string]any, secure map[string
 	t.Helper()
 	cmd := exec.Command(binary)
 	cmd.Env = []string{"GF_VERSION=12.2.0", "GF_PLUGIN_APP_URL=http://localhost:3000/"}
+	logs := &lockedBuffer{}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig: goplugin.HandshakeConfig{
 			ProtocolVersion:  grpcplugin.ProtocolVersion,
@@ -74,13 +97,16 @@ func launch(t testing.TB, url string, jsonData map[string]any, secure map[string
 		SkipHostEnv:      true,
 		Logger:           hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: io.Discard}),
 		StartTimeout:     30 * time.Second,
+		Stderr:           logs, // the raw lines, whatever the Logger's level
+		SyncStdout:       logs,
+		SyncStderr:       logs,
 	})
 	t.Cleanup(client.Kill)
 	rpc, err := client.Client()
 	if err != nil {
 		t.Fatalf("go-plugin could not start gpx_nixci: %v", err)
 	}
-	pc := &pluginConn{pid: client.ReattachConfig().Pid, kill: client.Kill}
+	pc := &pluginConn{pid: client.ReattachConfig().Pid, kill: client.Kill, logs: logs}
 	for name, dst := range map[string]any{"data": &pc.data, "diagnostics": &pc.diagnostics, "resource": &pc.resource} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {

@@ -207,7 +207,7 @@ func (c *Client) statusError(path string, resp *http.Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	detail := ""
 	if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-		detail = ": " + strings.TrimSuffix(truncate(e.Error, 300), ".")
+		detail = ": " + strings.TrimSuffix(truncate(c.redact(e.Error, resp.Request), 300), ".")
 	}
 	u := c.URL(path)
 	err := &query.UpstreamError{HTTPStatus: resp.StatusCode}
@@ -223,6 +223,29 @@ func (c *Client) statusError(path string, resp *http.Response) error {
 		err.Msg = fmt.Sprintf("Hydra answered %s with status %d%s", u, resp.StatusCode, detail)
 	}
 	return err
+}
+
+// redact hides the password, the session cookie and any credential header of req in text
+// from Hydra: an error page may echo the request, and its text ends up in error messages.
+func (c *Client) redact(text string, req *http.Request) string {
+	secrets := []string{c.password, url.QueryEscape(c.password)}
+	if c.http.Jar != nil {
+		for _, ck := range c.http.Jar.Cookies(c.base) {
+			secrets = append(secrets, ck.Value)
+		}
+	}
+	if req != nil {
+		for _, ck := range req.Cookies() {
+			secrets = append(secrets, ck.Value)
+		}
+		secrets = append(secrets, req.Header.Get("Authorization"), req.Header.Get("Proxy-Authorization"))
+	}
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			text = strings.ReplaceAll(text, s, "[redacted]")
+		}
+	}
+	return text
 }
 
 func (c *Client) transportError(ctx context.Context, path string, err error) error {
