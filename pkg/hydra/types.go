@@ -36,8 +36,13 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		*f = flexInt{}
 		return nil
 	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*f = flexInt{V: n, Set: true}
+		return nil
+	}
+	// A fraction is truncated; a value outside int64 is an error, not a wrapped number.
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+	if err != nil || math.IsNaN(v) || !(v >= -(1<<63) && v < 1<<63) {
 		return fmt.Errorf("expected an integer, got %s", truncate(string(b), 40))
 	}
 	*f = flexInt{V: int64(v), Set: true}

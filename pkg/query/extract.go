@@ -29,6 +29,11 @@ func (vs Values) Size() int64 {
 // maxSeries bounds how many series one path may produce from one artifact.
 const maxSeries = 500
 
+// maxModifiers bounds the gjson modifiers (@this, @reverse, ...) in one path: each
+// "|[@this,@this]" doubles the document gjson builds, so a short path could otherwise
+// ask for gigabytes.
+const maxModifiers = 2
+
 // ValidatePath checks a gjson path's syntax well enough to tell the user what is wrong.
 func ValidatePath(p string) error {
 	if strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..") {
@@ -61,13 +66,37 @@ func ValidatePath(p string) error {
 	if inQuote {
 		return Invalidf("path %q has an unclosed quote", p)
 	}
+	if modifiers(p) > maxModifiers {
+		return Invalidf("path %q uses more than %d modifiers (@...): simplify it", p, maxModifiers)
+	}
 	return nil
+}
+
+// modifiers counts the gjson modifiers in p: an @ that starts a path component, outside
+// quotes and not escaped.
+func modifiers(p string) int {
+	n, inQuote := 0, false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case c == '@' && !inQuote && (i == 0 || strings.IndexByte(".|[{,:(!", p[i-1]) >= 0):
+			n++
+		}
+	}
+	return n
 }
 
 // Extract applies a gjson path to a JSON document. A path matching one number gives one
 // value named by the path; a path matching several values (benchmarks.#.mean, or an
 // object or array) gives one value per number, each named by its own path.
+// A path with more than maxModifiers modifiers matches nothing.
 func Extract(doc []byte, path string) (Values, bool) {
+	if modifiers(path) > maxModifiers {
+		return nil, false
+	}
 	r := gjson.GetBytes(doc, path)
 	if !r.Exists() {
 		return nil, false
