@@ -151,6 +151,12 @@ func (p *pluginConn) queryData(t *testing.T, from, to time.Time, queries map[str
 		req.Queries = append(req.Queries, backend.DataQuery{RefID: ref, QueryType: qt, JSON: raw, MaxDataPoints: 1000,
 			Interval: time.Minute, TimeRange: backend.TimeRange{From: from, To: to}})
 	}
+	return p.send(t, req)
+}
+
+// send is one QueryData call over gRPC, as Grafana makes it.
+func (p *pluginConn) send(t testing.TB, req *backend.QueryDataRequest) *backend.QueryDataResponse {
+	t.Helper()
 	res, err := p.data.QueryData(context.Background(), backend.ToProto().QueryDataRequest(req))
 	if err != nil {
 		t.Fatalf("QueryData over gRPC: %v", err)

@@ -178,15 +178,7 @@ func rawQuery(t *testing.T, p *pluginConn, queries map[string]string) *backend.Q
 		req.Queries = append(req.Queries, backend.DataQuery{RefID: ref, JSON: []byte(raw), MaxDataPoints: 1000,
 			Interval: time.Minute, TimeRange: backend.TimeRange{From: from, To: to}})
 	}
-	res, err := p.data.QueryData(context.Background(), backend.ToProto().QueryDataRequest(req))
-	if err != nil {
-		t.Fatalf("QueryData over gRPC: %v", err)
-	}
-	out, err := backend.FromProto().QueryDataResponse(res)
-	if err != nil {
-		t.Fatalf("decoding QueryData response: %v", err)
-	}
-	return out
+	return p.send(t, req)
 }
 
 // checkNoSecret stops the plugin (so its log is complete) and fails when any answer or
