@@ -62,14 +62,7 @@ func TestIndexSourceThroughThePlugin(t *testing.T) {
 
 	// a runner records two builds of bench, named with --job only
 	ctx := context.Background()
-	db, err := index.Open(ctx, index.Options{URL: dbURL, Password: password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedIndex(t, dbURL, password)
 	end := hydratest.DefaultGenEnd
 	for i, v := range []string{"41.5", "42.5"} {
 		out := fmt.Sprintf("/nix/store/%032d-bench", i)
@@ -101,4 +94,18 @@ func TestIndexSourceThroughThePlugin(t *testing.T) {
 	if h.Status != backend.HealthStatusError || strings.Contains(h.Message, secret) || !strings.Contains(h.Message, "password") {
 		t.Fatalf("wrong password: %v %q", h.Status, h.Message)
 	}
+}
+
+// migratedIndex opens the build index at dbURL and migrates it; it is closed with the test.
+func migratedIndex(t *testing.T, dbURL, password string) *index.DB {
+	t.Helper()
+	db, err := index.Open(context.Background(), index.Options{URL: dbURL, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -25,7 +25,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra/hydratest"
-	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/index"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/record"
 )
 
@@ -111,14 +110,7 @@ func faultyHydra(t *testing.T, upstream string) (*httptest.Server, *http.Transpo
 // seedLoadIndex records two small jobs into a fresh build index.
 func seedLoadIndex(t *testing.T, dbURL, password string) {
 	ctx := context.Background()
-	db, err := index.Open(ctx, index.Options{URL: dbURL, Password: password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedIndex(t, dbURL, password)
 	end := hydratest.DefaultGenEnd
 	for _, job := range []string{"ibench", "ibench2"} {
 		for i := 0; i < 20; i++ {
