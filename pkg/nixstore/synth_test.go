@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/testutil"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,37 +15,6 @@ import (
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/record"
 )
-
-// nixSchema is the part of Nix's store schema (src/libstore/schema.sql) the source reads.
-const nixSchema = `
-create table if not exists ValidPaths (
-    id               integer primary key autoincrement not null,
-    path             text unique not null,
-    hash             text not null,
-    registrationTime integer not null,
-    deriver          text,
-    narSize          integer,
-    ultimate         integer,
-    sigs             text,
-    ca               text
-);
-create table if not exists Refs (
-    referrer  integer not null,
-    reference integer not null,
-    primary key (referrer, reference),
-    foreign key (referrer) references ValidPaths(id) on delete cascade,
-    foreign key (reference) references ValidPaths(id) on delete restrict
-);
-create index if not exists IndexReferrer on Refs(referrer);
-create index if not exists IndexReference on Refs(reference);
-create table if not exists DerivationOutputs (
-    drv  integer not null,
-    id   text not null,
-    path text not null,
-    primary key (drv, id),
-    foreign key (drv) references ValidPaths(id) on delete cascade
-);
-create index if not exists IndexDerivationOutputs on DerivationOutputs(path);`
 
 // synthStore is a made-up Nix store for tests that need no Nix: a directory of outputs
 // and a state directory whose db/db.sqlite has Nix's schema, written by the test only.
@@ -67,7 +37,7 @@ func newSynthStore(tb testing.TB) *synthStore {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(nixSchema); err != nil {
+	if _, err := db.Exec(testutil.NixSchema); err != nil {
 		tb.Fatal(err)
 	}
 	s.db = db
