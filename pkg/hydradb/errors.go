@@ -20,12 +20,7 @@ func (s *Source) upstream(ctx context.Context, err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var inv *query.InvalidError
-	var up *query.UpstreamError
-	if errors.As(err, &inv) || errors.As(err, &up) || errors.Is(err, query.ErrNoArtifact) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled {
+	if pgfail.Explained(ctx, err) {
 		return err
 	}
 	msg := s.explain(err)

@@ -25,12 +25,7 @@ func (c *conn) fail(ctx context.Context, err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var inv *query.InvalidError
-	var up *query.UpstreamError
-	if errors.As(err, &inv) || errors.As(err, &up) || errors.Is(err, query.ErrNoArtifact) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled {
+	if pgfail.Explained(ctx, err) {
 		return err
 	}
 	return &query.UpstreamError{Msg: scrub(what+": "+c.why(err), c.secret, ""), Err: err}

@@ -1,6 +1,6 @@
 // Package pgfail classifies PostgreSQL failures the same way for every source that reads a
 // database with pgx (hydradb, index): whether a statement may be run again on a fresh
-// connection, and keeping a secret out of a message.
+// connection, which errors already explain themselves, and keeping a secret out of a message.
 package pgfail
 
 import (
@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
 // Lost reports whether err means the connection died under the statement (server shutdown
@@ -39,4 +41,16 @@ func Scrub(msg, secret string) string {
 		return msg
 	}
 	return strings.ReplaceAll(msg, secret, "xxxxx")
+}
+
+// Explained reports whether err needs no translating into a database message: it already
+// says what to do (an invalid setting or query, an upstream error, a missing artifact), or
+// it is the caller's own cancellation.
+func Explained(ctx context.Context, err error) bool {
+	var inv *query.InvalidError
+	var up *query.UpstreamError
+	if errors.As(err, &inv) || errors.As(err, &up) || errors.Is(err, query.ErrNoArtifact) {
+		return true
+	}
+	return errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled
 }
