@@ -4,6 +4,8 @@ package hydra
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -257,7 +259,15 @@ func (c *Client) transportError(ctx context.Context, path string, err error) err
 		return &query.UpstreamError{HTTPStatus: http.StatusGatewayTimeout, Err: err, Msg: fmt.Sprintf(
 			"Hydra did not answer %s within %s (timeoutSeconds): raise the timeout or check the server", u, c.timeout)}
 	}
-	return &query.UpstreamError{Err: err, Msg: fmt.Sprintf("cannot reach Hydra at %s: %v", u, scrub(err))}
+	msg := fmt.Sprintf("cannot reach Hydra at %s: %v", u, scrub(err))
+	var unknownCA x509.UnknownAuthorityError
+	var badName x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &unknownCA) || errors.As(err, &badName) || errors.As(err, &invalid) || errors.As(err, &verify) {
+		msg += ". Give the server's CA certificate in the datasource's TLS settings (With CA Cert), or turn on Skip TLS certificate validation only if you trust the network"
+	}
+	return &query.UpstreamError{Err: err, Msg: msg}
 }
 
 // scrub drops the URL Go puts in transport errors; ours is already in the message.

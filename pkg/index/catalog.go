@@ -89,7 +89,7 @@ func (s *Source) Jobsets(ctx context.Context, project string) ([]query.Item, err
 }
 
 func (s *Source) names(ctx context.Context, what, sql string, args ...any) ([]query.Item, error) {
-	var out []query.Item
+	out := []query.Item{} // an empty index lists no names: [] rather than null
 	err := s.read(ctx, what, func(ctx context.Context) error {
 		out = out[:0]
 		return s.rows(ctx, sql, args, func(r pgx.Rows) error {

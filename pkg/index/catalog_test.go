@@ -58,3 +58,19 @@ func TestCatalog(t *testing.T) {
 		}
 	}
 }
+
+// An empty index lists no names as an empty list, which the editor's pickers read as
+// "nothing yet" (JSON null would be no answer at all).
+func TestEmptyCatalogIsAnEmptyList(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for name, get := range map[string]func() ([]query.Item, error){
+		"Projects": func() ([]query.Item, error) { return e.src.Projects(ctx) },
+		"Jobsets":  func() ([]query.Item, error) { return e.src.Jobsets(ctx, "bench") },
+	} {
+		got, err := get()
+		if err != nil || got == nil || len(got) != 0 {
+			t.Errorf("%s of an empty index: %#v, %v; want an empty, non-nil list", name, got, err)
+		}
+	}
+}
