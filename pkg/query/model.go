@@ -16,11 +16,25 @@ import (
 
 // Query types of the contract.
 const (
-	TypeArtifact = "artifact"
-	TypeMetric   = "metric"
-	TypeBuilds   = "builds"
-	TypeEvals    = "evals"
-	TypeJobs     = "jobs"
+	TypeArtifact  = "artifact"
+	TypeMetric    = "metric"
+	TypeBuilds    = "builds"
+	TypeEvals     = "evals"
+	TypeJobs      = "jobs"
+	TypeCompare   = "compare"   // two builds' numbers side by side, with the change
+	TypeAggregate = "aggregate" // the constituents of an aggregate job's latest build
+)
+
+// Which build of a job counts as its latest (jobs and aggregate queries).
+const (
+	LatestAny      = "latest"          // the newest build, whatever its state
+	LatestFinished = "latest-finished" // the newest build that finished (succeeded or not)
+)
+
+// Which direction of change is a regression (the regression option).
+const (
+	BetterLower  = "lower"  // durations, sizes: a rise is a regression
+	BetterHigher = "higher" // throughput, coverage: a fall is a regression
 )
 
 // Time fields of the contract.
@@ -46,6 +60,22 @@ type Query struct {
 	Metric    string `json:"metric"`
 	Limit     Limit  `json:"limit"`
 	TimeField string `json:"timeField"`
+
+	// The regression option (artifact and metric queries): per series, the baseline (median
+	// of the previous BaselineBuilds values), each build's relative change against it, and a
+	// flag where the change passes Threshold percent in the bad direction.
+	Regression     bool    `json:"regression"`
+	BaselineBuilds int     `json:"baselineBuilds"` // K; default 10
+	Threshold      float64 `json:"threshold"`      // percent; default 5
+	Better         string  `json:"better"`         // BetterLower (default) or BetterHigher
+
+	// Compare queries: two builds given by id or commit revision (a prefix of at least 7
+	// hex digits); an empty Target means the job's latest succeeded build.
+	Base   string `json:"base"`
+	Target string `json:"target"`
+
+	// Latest is LatestAny (default) or LatestFinished, for jobs and aggregate queries.
+	Latest string `json:"latest"`
 
 	// pointsCap is set when the panel's Max data points, smaller than Limit, bounds how
 	// many builds are read: more points than that cannot be drawn.
@@ -100,7 +130,8 @@ func Parse(dq backend.DataQuery, fullJob bool) (*Query, Window, error) {
 }
 
 func trimAll(q *Query) {
-	for _, s := range []*string{&q.QueryType, &q.Project, &q.Jobset, &q.Job, &q.Product, &q.Path, &q.Metric, &q.TimeField} {
+	for _, s := range []*string{&q.QueryType, &q.Project, &q.Jobset, &q.Job, &q.Product, &q.Path, &q.Metric, &q.TimeField,
+		&q.Better, &q.Base, &q.Target, &q.Latest} {
 		*s = strings.TrimSpace(*s)
 	}
 }
