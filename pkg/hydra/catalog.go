@@ -13,8 +13,10 @@ import (
 // catalogTTL is how long the editor's pick lists are reused.
 const catalogTTL = time.Minute
 
-// Jobs implements query.JobSource: the builds of the jobset's newest evaluation, one per job.
-func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobStatus, []string, error) {
+// Jobs implements query.JobSource: the builds of the jobset's newest evaluation, one per job;
+// with finishedOnly, an unfinished one is replaced by the job's newest finished build in
+// the evaluations before it (lastFinished, which bounds that walk).
+func (s *Source) Jobs(ctx context.Context, project, jobset string, finishedOnly bool) ([]query.JobStatus, []string, error) {
 	release, err := s.turn(ctx, project, jobset)
 	if err != nil {
 		return nil, nil, err
@@ -41,6 +43,12 @@ func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobS
 	for _, b := range builds {
 		if cur, ok := latest[b.Job]; !ok || b.ID > cur.ID {
 			latest[b.Job] = b
+		}
+	}
+	if finishedOnly {
+		more, err := s.lastFinished(ctx, project, jobset, latest)
+		if reqs = append(reqs, more...); err != nil {
+			return nil, reqs, err
 		}
 	}
 	out := make([]query.JobStatus, 0, len(latest))
@@ -83,7 +91,7 @@ func (s *Source) Jobsets(ctx context.Context, project string) ([]query.Item, err
 
 // JobNames lists the jobs of a jobset's newest evaluation (Hydra has no JSON job list).
 func (s *Source) JobNames(ctx context.Context, project, jobset string) ([]query.Item, error) {
-	jobs, _, err := s.Jobs(ctx, project, jobset)
+	jobs, _, err := s.Jobs(ctx, project, jobset, false)
 	if err != nil {
 		return nil, err
 	}

@@ -93,7 +93,8 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 				inputOnce = true
 				inputName, inputErr = s.nixExprInput(ctx, job.Project, job.Jobset)
 			}
-			o.Origin = query.Origin{Eval: info.ID, Revision: pickRevision(info, inputName)}
+			o.Origin = query.Origin{Eval: info.ID, Revision: pickRevision(info, inputName),
+				Repo: query.PickRepo(info.Flake, inputName, info.Inputs)}
 			out[id] = o.Origin
 		}
 		var heavy *HeavyJobsetError
@@ -112,7 +113,7 @@ func (s *Source) Origins(ctx context.Context, job query.JobRef, builds []query.B
 
 type origin struct{ query.Origin }
 
-func (o *origin) Size() int64 { return int64(48 + len(o.Revision)) }
+func (o *origin) Size() int64 { return int64(64 + len(o.Revision)) } // Repo shares the cached eval's string
 
 // originPrefix and the build id make a build's origin key; Origins builds the same keys
 // in one reused buffer.

@@ -17,16 +17,33 @@ FROM jobsetevalmembers m JOIN builds b ON b.id = m.build
 WHERE m.eval = (SELECT id FROM ev)
 ORDER BY b.job, b.id DESC`
 
+// jobsFinishedSQL takes the jobs of the jobset's newest evaluation that added builds and
+// each one's newest finished build in the jobset, which may come from an older evaluation
+// (IndexBuildsOnJobsetIdFinishedId). Parameters: project, jobset.
+const jobsFinishedSQL = `WITH ev AS (
+	SELECT id FROM jobsetevals WHERE jobset_id = ` + jobsetID + ` AND hasnewbuilds = 1
+	ORDER BY id DESC LIMIT 1),
+names AS (SELECT DISTINCT b.job FROM jobsetevalmembers m JOIN builds b ON b.id = m.build
+	WHERE m.eval = (SELECT id FROM ev))
+SELECT n.job, ` + buildCols + `
+FROM names n CROSS JOIN LATERAL (SELECT * FROM builds x WHERE x.jobset_id = ` + jobsetID + ` AND x.job = n.job
+	AND x.finished = 1 ORDER BY x.id DESC LIMIT 1) b
+ORDER BY n.job`
+
 // Jobs implements query.JobSource: every job of the jobset's newest evaluation with its
-// build there, finished or not, sorted by job name.
-func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobStatus, []string, error) {
-	args := []any{project, jobset}
-	reqs := []string{shown(jobsSQL, args...)}
+// build there, finished or not, sorted by job name; with finishedOnly, its newest
+// finished build, and a job that has none is left out.
+func (s *Source) Jobs(ctx context.Context, project, jobset string, finishedOnly bool) ([]query.JobStatus, []string, error) {
+	sql, args := jobsSQL, []any{project, jobset}
+	if finishedOnly {
+		sql = jobsFinishedSQL
+	}
+	reqs := []string{shown(sql, args...)}
 	var out []query.JobStatus
 	err := s.read(ctx, "listing the jobs of "+project+":"+jobset, func(ctx context.Context, _ *schema) error {
 		out = out[:0]
 		sc := newBuildScanner()
-		return s.rows(ctx, jobsSQL, args, func(r rowScanner) error {
+		return s.rows(ctx, sql, args, func(r rowScanner) error {
 			var name string
 			b, err := sc.scan(prefixed{r, &name}, query.JobRef{Project: project, Jobset: jobset})
 			b.Job.Job = name
@@ -36,7 +53,8 @@ func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobS
 	})
 	if err == nil && len(out) == 0 {
 		if err = s.checkJobset(ctx, project, jobset); err == nil {
-			err = query.Invalidf("jobset %s:%s has no evaluation with builds yet", project, jobset)
+			err = query.Invalidf("jobset %s:%s has no evaluation with builds yet%s", project, jobset,
+				map[bool]string{true: ", or no job of its newest one has a finished build", false: ""}[finishedOnly])
 		}
 	}
 	return out, reqs, err
@@ -97,7 +115,7 @@ func (s *Source) Jobsets(ctx context.Context, project string) ([]query.Item, err
 
 // JobNames lists the jobs of the jobset's newest evaluation with their latest status.
 func (s *Source) JobNames(ctx context.Context, project, jobset string) ([]query.Item, error) {
-	jobs, _, err := s.Jobs(ctx, project, jobset)
+	jobs, _, err := s.Jobs(ctx, project, jobset, false)
 	if err != nil {
 		return nil, err
 	}

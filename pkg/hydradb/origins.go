@@ -111,7 +111,8 @@ func (s *Source) readOrigins(ctx context.Context, job query.JobRef, ids []int64)
 	}
 	read := make(map[int64]query.Origin, len(found))
 	for id, o := range found {
-		read[id] = query.Origin{Eval: o.eval, Revision: query.PickRevision(o.flake, o.exprName, o.inputs)}
+		read[id] = query.Origin{Eval: o.eval, Revision: query.PickRevision(o.flake, o.exprName, o.inputs),
+			Repo: query.PickRepo(o.flake, o.exprName, o.inputs)}
 	}
 	s.originCache.store(read)
 	return read, nil

@@ -13,26 +13,31 @@ import (
 // jobsSQL names the jobs of a jobset, those recorded and, when project and jobset are
 // both given, those of its newest imported evaluation that evaluated, with that
 // evaluation's time and the newest build of each (none for a job not built yet), by name.
-func jobsSQL(project, jobset string) (string, []any) {
+// Recorded builds have all finished: finishedOnly leaves out the jobs not built yet.
+func jobsSQL(project, jobset string, finishedOnly bool) (string, []any) {
 	var p params
 	where := jobsetWhere(project, jobset, &p)
 	ev := `SELECT NULL::bigint AS id, NULL::timestamptz AS time`
 	if project != "" && jobset != "" { // jobsetWhere bound project and jobset as $1 and $2
 		ev = `SELECT id, time FROM nixci.evals WHERE project = $1 AND jobset = $2 AND NOT implicit ORDER BY time DESC, id DESC LIMIT 1`
 	}
+	join := `LEFT JOIN LATERAL`
+	if finishedOnly {
+		join = `JOIN LATERAL`
+	}
 	return `WITH ev AS (` + ev + `),
 names (job) AS (SELECT DISTINCT b.job FROM nixci.builds b WHERE ` + where + `
 	UNION SELECT attr FROM nixci.eval_jobs WHERE error = '' AND eval_id = (SELECT id FROM ev))
-SELECT n.job, (SELECT time FROM ev), l.* FROM names n LEFT JOIN LATERAL (
+SELECT n.job, (SELECT time FROM ev), l.* FROM names n ` + join + ` (
 	SELECT ` + buildCols + ` FROM nixci.builds b WHERE ` + where + ` AND b.job = n.job` + newestFirst + ` LIMIT 1) l ON true
 ORDER BY n.job`, p
 }
 
 // Jobs implements query.JobSource: every job of the jobset with its newest build, sorted
 // by name. A job of the newest evaluation that was not recorded yet shows as not finished,
-// at the evaluation's time.
-func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobStatus, []string, error) {
-	sql, args := jobsSQL(project, jobset)
+// at the evaluation's time; with finishedOnly it is left out.
+func (s *Source) Jobs(ctx context.Context, project, jobset string, finishedOnly bool) ([]query.JobStatus, []string, error) {
+	sql, args := jobsSQL(project, jobset, finishedOnly)
 	reqs := []string{shown(sql, args...)}
 	var out []query.JobStatus
 	err := s.read(ctx, "listing the jobs of "+project+":"+jobset, func(ctx context.Context) error {
@@ -105,7 +110,7 @@ func (s *Source) names(ctx context.Context, what, sql string, args ...any) ([]qu
 // JobNames implements query.Catalog: the jobs of the jobset (or of every jobset, when
 // project or jobset is empty, as jobs recorded without them are) with their latest status.
 func (s *Source) JobNames(ctx context.Context, project, jobset string) ([]query.Item, error) {
-	jobs, _, err := s.Jobs(ctx, project, jobset)
+	jobs, _, err := s.Jobs(ctx, project, jobset, false)
 	if err != nil {
 		return nil, err
 	}

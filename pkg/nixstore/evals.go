@@ -140,7 +140,8 @@ func (s *Source) Evals(ctx context.Context, project, jobset string, w query.Wind
 }
 
 // Jobs implements query.JobSource: the latest recorded build of every job of the jobset.
-func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobStatus, []string, error) {
+// Recorded builds have all finished, so finishedOnly changes nothing.
+func (s *Source) Jobs(ctx context.Context, project, jobset string, finishedOnly bool) ([]query.JobStatus, []string, error) {
 	_, items, err := s.jobset(ctx, project, jobset)
 	if err != nil {
 		return nil, nil, err
@@ -149,8 +150,10 @@ func (s *Source) Jobs(ctx context.Context, project, jobset string) ([]query.JobS
 	var out []query.JobStatus
 	for _, it := range items { // newest first
 		if r := it.rec; r != nil && !seen[r.Job] {
-			seen[r.Job] = true
-			out = append(out, query.JobStatus{Job: r.Job, Build: it.build()})
+			if b := it.build(); b.Finished || !finishedOnly {
+				seen[r.Job] = true
+				out = append(out, query.JobStatus{Job: r.Job, Build: b})
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b query.JobStatus) int { return cmp.Compare(a.Job, b.Job) })
@@ -201,7 +204,7 @@ func (s *Source) JobNames(ctx context.Context, project, jobset string) ([]query.
 	}
 	status := map[string]string{}
 	if project != "" && jobset != "" {
-		if jobs, _, err := s.Jobs(ctx, project, jobset); err == nil {
+		if jobs, _, err := s.Jobs(ctx, project, jobset, false); err == nil {
 			for _, it := range query.JobItems(jobs) {
 				status[it.Value] = it.Description
 			}

@@ -174,15 +174,15 @@ func TestRecordedOriginsEvalsJobs(t *testing.T) {
 	if got, _, _ := e.src.Evals(ctx, "p", "main", query.Window{From: e.t0, To: time.Now(), Limit: 1}); len(got) != 2 || got[0].Revision != "ccc" {
 		t.Fatalf("Evals limit 1: %+v", got)
 	}
-	jobs, _, err := e.src.Jobs(ctx, "p", "main")
+	jobs, _, err := e.src.Jobs(ctx, "p", "main", false)
 	if err != nil || len(jobs) != 1 || jobs[0].Job != "bench" || jobs[0].Build.ID != BuildID(e.paths[3]) {
 		t.Fatalf("Jobs = %+v, %v", jobs, err)
 	}
-	if _, _, err := e.src.Jobs(ctx, "p", "nope"); err == nil || !strings.Contains(err.Error(), "knows no build or evaluation of p:nope") {
+	if _, _, err := e.src.Jobs(ctx, "p", "nope", false); err == nil || !strings.Contains(err.Error(), "knows no build or evaluation of p:nope") {
 		t.Fatalf("Jobs of an unknown jobset: %v", err)
 	}
 	// Known from an eval only: no builds, no error.
-	if jobs, _, err := e.src.Jobs(ctx, "q", "other"); err != nil || len(jobs) != 0 {
+	if jobs, _, err := e.src.Jobs(ctx, "q", "other", false); err != nil || len(jobs) != 0 {
 		t.Fatalf("Jobs of a jobset with an eval only: %v, %v", jobs, err)
 	}
 

@@ -24,24 +24,36 @@ func (r *artifactResult) Size() int64 { return r.values.Size() + 16 }
 
 // artifact plots the numbers a gjson path selects from a product of every build.
 func (e *Engine) artifact(ctx context.Context, q *Query, w Window, fc *frameCtx) (data.Frames, error) {
-	l, err := e.listBuilds(ctx, q, w)
+	lw := w
+	if q.Regression {
+		lw = lookback(w, q.BaselineBuilds)
+	}
+	l, err := e.listBuilds(ctx, q, lw)
 	if err != nil {
 		return nil, err
 	}
+	read := l.Builds // with regression, also the earlier builds of the baselines
+	if q.Regression {
+		l = shownListing(l, w, q.TimeField)
+	}
 	ok, failed := succeeded(l.Builds)
+	all := ok
+	if q.Regression {
+		all, _ = succeeded(read) // ok is its prefix
+	}
 	wait := e.origins(ctx, q.JobRef(), ok, len(ok))
-	results, errs := e.fetchAll(ctx, ok, q.Product, q.Path)
+	results, errs := e.fetchAll(ctx, all, q.Product, q.Path)
 	wait(fc)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	reqs := l.Requests
-	if len(ok) > 0 {
+	if len(all) > 0 {
 		more := ""
-		if len(ok) > 1 {
-			more = fmt.Sprintf(" and the same for %d more builds", len(ok)-1)
+		if len(all) > 1 {
+			more = fmt.Sprintf(" and the same for %d more builds", len(all)-1)
 		}
-		reqs = append(reqs, e.src.ArtifactURL(ok[0], q.Product)+more)
+		reqs = append(reqs, e.src.ArtifactURL(all[0], q.Product)+more)
 	}
 	fc.executed = executedQuery(reqs)
 	fc.truncated(l, w.Limit)
@@ -49,10 +61,13 @@ func (e *Engine) artifact(ctx context.Context, q *Query, w Window, fc *frameCtx)
 	if failed > 0 {
 		fc.info("%s did not succeed and %s no %s.", plural(failed, "build", "builds"), isAre(failed, "has", "have"), q.Product)
 	}
-	if err := fc.artifactNotices(ok, results, errs, q); err != nil {
+	if err := fc.artifactNotices(ok, results[:len(ok)], errs[:len(ok)], q); err != nil {
 		return nil, err
 	}
-	list := groupSeries(ok, results, q.TimeField)
+	list := groupSeries(all, results, q.TimeField)
+	if q.Regression {
+		list = fc.regressAll(list, q.regressOptions(), buildsOf(ok))
+	}
 	if len(list) == 0 {
 		return data.Frames{fc.emptyFrame(q.Path)}, nil
 	}

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -29,6 +30,9 @@ func (e *Engine) builds(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	fc.noBuilds(l, q.JobRef())
 	bs := append([]Build(nil), l.Builds...)
 	sort.SliceStable(bs, func(i, j int) bool { return timeOf(bs[i], q.TimeField).Before(timeOf(bs[j], q.TimeField)) })
+	if fc.fromAlert {
+		return data.Frames{alertBuildsFrame(q.JobRef(), bs, q.TimeField)}, nil
+	}
 	return data.Frames{fc.buildsFrame(q.JobRef().String(), bs, q.TimeField)}, nil
 }
 
@@ -73,6 +77,59 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 		data.NewField("system", nil, systems),
 		data.NewField("nixname", nil, names),
 	)
+	f.Fields = append(f.Fields, resourceFields(bs)...)
 	f.Meta = &data.FrameMeta{ExecutedQueryString: fc.executed, Notices: fc.notices}
 	return f
+}
+
+// resourceFields are the columns of what each build used (queue time, CPU, memory,
+// storage) and the builder's own status word and message, when any build carries such
+// figures; nil otherwise.
+func resourceFields(bs []Build) []*data.Field {
+	if !slices.ContainsFunc(bs, func(b Build) bool { return b.Resources != nil }) {
+		return nil
+	}
+	cols := []struct {
+		name, unit string
+		get        func(r *Resources) *float64
+	}{
+		{"queueTime", "s", func(r *Resources) *float64 { return &r.QueueSeconds }},
+		{"cpuSeconds", "s", func(r *Resources) *float64 { return &r.CPUSeconds }},
+		{"cpuCount", "", func(r *Resources) *float64 { return resFloat(float64(r.CPUCount)) }},
+		{"allocatedMemory", "bytes", func(r *Resources) *float64 { return resFloat(float64(r.AllocatedBytes)) }},
+		{"peakMemory", "bytes", func(r *Resources) *float64 { return resInt(r.PeakMemoryBytes) }},
+		{"peakStorage", "bytes", func(r *Resources) *float64 { return resInt(r.PeakStorageBytes) }},
+	}
+	words := make([]string, len(bs))
+	messages := make([]string, len(bs))
+	for i, b := range bs {
+		if b.Resources != nil {
+			words[i], messages[i] = b.Resources.Status, b.Resources.Message
+		}
+	}
+	out := make([]*data.Field, len(cols), len(cols)+2)
+	for i, c := range cols {
+		vals := make([]*float64, len(bs))
+		for j, b := range bs {
+			if b.Resources != nil {
+				if v := c.get(b.Resources); v != nil {
+					vals[j] = resFloat(*v)
+				}
+			}
+		}
+		out[i] = data.NewField(c.name, nil, vals)
+		if c.unit != "" {
+			out[i].SetConfig(&data.FieldConfig{Unit: c.unit})
+		}
+	}
+	return append(out, data.NewField("builderStatus", nil, words), data.NewField("message", nil, messages))
+}
+
+func resFloat(v float64) *float64 { return &v }
+
+func resInt(v *int64) *float64 {
+	if v == nil {
+		return nil
+	}
+	return resFloat(float64(*v))
 }

@@ -59,10 +59,14 @@ func (e *Engine) Query(ctx context.Context, dq backend.DataQuery, fromAlert bool
 		frames, err = e.metric(ctx, q, w, fc)
 	case TypeBuilds:
 		frames, err = e.builds(ctx, q, w, fc)
+	case TypeCompare:
+		frames, err = e.compare(ctx, q, w, fc)
 	case TypeEvals:
 		frames, err = e.evals(ctx, q, w, fc)
 	case TypeJobs:
 		frames, err = e.jobs(ctx, q, fc)
+	case TypeAggregate:
+		frames, err = e.aggregate(ctx, q, fc)
 	}
 	if err != nil {
 		return ErrorResponse(err)

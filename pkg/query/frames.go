@@ -20,6 +20,7 @@ type series struct {
 	name   string
 	unit   string
 	points []point
+	reg    *Regression // the regression option's columns, aligned with points
 }
 
 // frameCtx carries what every frame of one query shares.
@@ -31,6 +32,8 @@ type frameCtx struct {
 	fromAlert bool
 	pointsCap bool // the panel's Max data points bounded the builds read
 	labels    data.Labels
+	forge     string // commit URL prefix (commitURL)
+	forgeDone bool
 }
 
 // seriesFrame builds a time series frame: time, value, and per point build, eval and
@@ -54,6 +57,16 @@ func (fc *frameCtx) seriesFrame(s series) *data.Frame {
 		Links:             fc.links(),
 	})
 	frame := data.NewFrame(s.name, data.NewField("time", nil, times), value)
+	switch {
+	case s.reg != nil && fc.fromAlert:
+		// an alert rule's reduce and threshold run over every number it gets: the regression
+		// flag alone, so "last > 0" fires on a flagged newest build and on nothing else
+		flag := regressionFields(s, labels, value.Config.Unit)[regressionFlagField]
+		flag.Config = nil
+		frame.Fields = []*data.Field{frame.Fields[0], flag}
+	case s.reg != nil:
+		frame.Fields = append(frame.Fields, regressionFields(s, labels, value.Config.Unit)...)
+	}
 	if !fc.fromAlert {
 		frame.Fields = append(frame.Fields,
 			hidden(data.NewField("build", nil, builds)),
@@ -99,12 +112,53 @@ func hidden(f *data.Field) *data.Field {
 	}})
 }
 
-// links points each value at its build page.
+// links points each value at its build page, its evaluation's page (Hydra's sources) and
+// its commit on the forge (when the builds' repository is on a known forge).
 func (fc *frameCtx) links() []data.DataLink {
-	if fc.buildURL == "" || fc.fromAlert {
+	if fc.fromAlert {
 		return nil
 	}
-	return []data.DataLink{{Title: "Build ${__data.fields.build}", URL: fc.buildURL + "${__data.fields.build}", TargetBlank: true}}
+	var out []data.DataLink
+	if fc.buildURL != "" {
+		out = append(out, data.DataLink{Title: "Build ${__data.fields.build}", URL: fc.buildURL + "${__data.fields.build}", TargetBlank: true})
+		if base, ok := strings.CutSuffix(fc.buildURL, "/build/"); ok {
+			out = append(out, data.DataLink{Title: "Evaluation ${__data.fields.eval}", URL: base + "/eval/${__data.fields.eval}", TargetBlank: true})
+		}
+	}
+	if forge := fc.commitURL(); forge != "" {
+		out = append(out, data.DataLink{Title: "Commit ${__data.fields.revision}", URL: forge + "${__data.fields.revision}", TargetBlank: true})
+	}
+	return out
+}
+
+// commitURL is the forge commit URL prefix of the repository most of the query's builds
+// come from ("" when none is on a known forge); computed once per query.
+func (fc *frameCtx) commitURL() string {
+	if fc.forgeDone {
+		return fc.forge
+	}
+	fc.forgeDone = true
+	prefixes := map[string]string{} // repo -> prefix
+	counts := map[string]int{}
+	for _, o := range fc.origins {
+		if o.Repo == "" {
+			continue
+		}
+		p, ok := prefixes[o.Repo]
+		if !ok {
+			p = CommitURLPrefix(o.Repo)
+			prefixes[o.Repo] = p
+		}
+		if p != "" {
+			counts[p]++
+		}
+	}
+	for p, n := range counts {
+		if n > counts[fc.forge] || (n == counts[fc.forge] && p < fc.forge) {
+			fc.forge = p
+		}
+	}
+	return fc.forge
 }
 
 // emptyFrame carries meta and notices when a query has no data, so the inspector still

@@ -13,7 +13,7 @@ func (e *Engine) jobs(ctx context.Context, q *Query, fc *frameCtx) (data.Frames,
 	if !ok {
 		return nil, Invalidf("this datasource's source cannot list the jobs of a jobset: jobs queries need a Hydra source")
 	}
-	list, reqs, err := js.Jobs(ctx, q.Project, q.Jobset)
+	list, reqs, err := js.Jobs(ctx, q.Project, q.Jobset, q.Latest == LatestFinished)
 	if err != nil {
 		return nil, err
 	}
@@ -24,11 +24,14 @@ func (e *Engine) jobs(ctx context.Context, q *Query, fc *frameCtx) (data.Frames,
 		bs[i] = j.Build
 		bs[i].Job.Job = j.Job
 	}
-	f := fc.buildsFrame(q.Project+":"+q.Jobset, bs, TimeStop)
 	jobNames := make([]string, len(list))
 	for i, j := range list {
 		jobNames[i] = j.Job
 	}
+	if fc.fromAlert {
+		return data.Frames{alertStatusTable(q.Project+":"+q.Jobset, jobNames, bs)}, nil
+	}
+	f := fc.buildsFrame(q.Project+":"+q.Jobset, bs, TimeStop)
 	f.Fields = append([]*data.Field{data.NewField("job", nil, jobNames)}, f.Fields...)
 	f.Meta.PreferredVisualization = data.VisTypeTable
 	return data.Frames{f}, nil

@@ -38,9 +38,18 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 			return nil, Invalidf("no metric of %s matches %q (its recent builds have: %s)", job, q.Metric, listOrNone(all))
 		}
 	}
-	all, reqs, err := e.metricSeries(ctx, job, names, w)
+	lw := w
+	if q.Regression {
+		lw = lookback(w, q.BaselineBuilds)
+	}
+	all, reqs, err := e.metricSeries(ctx, job, names, lw)
 	if err != nil {
 		return nil, err
+	}
+	var shown []buildSet // with regression: per series, the builds shown; the rest feed baselines
+	truncated := false
+	if q.Regression {
+		shown, truncated = shownPoints(all, w)
 	}
 	n := 0
 	for i := range all {
@@ -51,9 +60,8 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	if len(all) > 1 {
 		seen = make(map[int64]bool, n)
 	}
-	truncated := false
 	for i := range all {
-		if len(all[i].points) > w.Limit {
+		if shown == nil && len(all[i].points) > w.Limit {
 			all[i].points, truncated = all[i].points[len(all[i].points)-w.Limit:], true
 		}
 		for _, p := range all[i].points {
@@ -81,6 +89,9 @@ func (e *Engine) metric(ctx context.Context, q *Query, w Window, fc *frameCtx) (
 	fc.executed = executedQuery(reqs)
 	fc.truncated(Listing{Truncated: truncated}, w.Limit)
 	frames := data.Frames{}
+	for i := range shown {
+		all[i] = fc.regress(all[i], q.regressOptions(), shown[i])
+	}
 	for _, s := range all {
 		if len(s.points) > 0 {
 			frames = append(frames, fc.seriesFrame(s))

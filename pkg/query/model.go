@@ -60,14 +60,15 @@ type Query struct {
 	Metric    string `json:"metric"`
 	Limit     Limit  `json:"limit"`
 	TimeField string `json:"timeField"`
+	Tags      string `json:"tags"` // "TAG:VALUE,TAG2:VALUE2": only builds with these tags (nixbuild.net)
 
 	// The regression option (artifact and metric queries): per series, the baseline (median
 	// of the previous BaselineBuilds values), each build's relative change against it, and a
 	// flag where the change passes Threshold percent in the bad direction.
-	Regression     bool    `json:"regression"`
-	BaselineBuilds int     `json:"baselineBuilds"` // K; default 10
-	Threshold      float64 `json:"threshold"`      // percent; default 5
-	Better         string  `json:"better"`         // BetterLower (default) or BetterHigher
+	Regression     bool     `json:"regression"`
+	BaselineBuilds int      `json:"baselineBuilds"` // K; default 10
+	Threshold      *float64 `json:"threshold"`      // percent; absent or null: 5 (validate sets it), 0 is kept
+	Better         string   `json:"better"`         // BetterLower (default) or BetterHigher
 
 	// Compare queries: two builds given by id or commit revision (a prefix of at least 7
 	// hex digits); an empty Target means the job's latest succeeded build.
@@ -102,7 +103,9 @@ func (l *Limit) UnmarshalJSON(b []byte) error {
 }
 
 // JobRef returns the job the query is about.
-func (q *Query) JobRef() JobRef { return JobRef{Project: q.Project, Jobset: q.Jobset, Job: q.Job} }
+func (q *Query) JobRef() JobRef {
+	return JobRef{Project: q.Project, Jobset: q.Jobset, Job: q.Job, Tags: q.Tags}
+}
 
 // Parse decodes and validates one data query. fullJob says whether the source needs
 // project and jobset besides the job (every source but the local store does).
@@ -131,7 +134,7 @@ func Parse(dq backend.DataQuery, fullJob bool) (*Query, Window, error) {
 
 func trimAll(q *Query) {
 	for _, s := range []*string{&q.QueryType, &q.Project, &q.Jobset, &q.Job, &q.Product, &q.Path, &q.Metric, &q.TimeField,
-		&q.Better, &q.Base, &q.Target, &q.Latest} {
+		&q.Better, &q.Base, &q.Target, &q.Latest, &q.Tags} {
 		*s = strings.TrimSpace(*s)
 	}
 }
@@ -141,7 +144,7 @@ func (q *Query) validate(fullJob bool) error {
 		q.QueryType = TypeArtifact
 	}
 	switch q.QueryType {
-	case TypeArtifact, TypeMetric, TypeBuilds:
+	case TypeArtifact, TypeMetric, TypeBuilds, TypeCompare:
 		if err := q.needJob(fullJob); err != nil {
 			return err
 		}
@@ -149,12 +152,20 @@ func (q *Query) validate(fullJob bool) error {
 		if err := needNames(map[string]string{"project": q.Project, "jobset": q.Jobset}, "project", "jobset"); err != nil {
 			return err
 		}
+	case TypeAggregate:
+		if err := q.needJob(true); err != nil {
+			return err
+		}
 	default:
-		return Invalidf("unknown query type %q: use artifact, metric, builds, evals or jobs", q.QueryType)
+		return Invalidf("unknown query type %q: use artifact, metric, builds, compare, evals, jobs or aggregate", q.QueryType)
 	}
 	switch q.QueryType {
 	case TypeArtifact:
 		if err := q.validateArtifact(); err != nil {
+			return err
+		}
+	case TypeCompare:
+		if err := q.validateCompare(); err != nil {
 			return err
 		}
 	case TypeMetric:
@@ -164,6 +175,15 @@ func (q *Query) validate(fullJob bool) error {
 		if hasControl(q.Metric) || strings.Contains(q.Metric, "/") {
 			return Invalidf("metric name %q may not contain '/' or control characters", q.Metric)
 		}
+	}
+	if err := q.validateLatest(); err != nil {
+		return err
+	}
+	if err := q.validateRegression(); err != nil {
+		return err
+	}
+	if err := validateTags(q.Tags); err != nil {
+		return err
 	}
 	switch {
 	case q.Limit == 0:
@@ -177,6 +197,22 @@ func (q *Query) validate(fullJob bool) error {
 	case TimeQueued, TimeStop:
 	default:
 		return Invalidf("timeField %q is not known: use timestamp (queue time) or stoptime", q.TimeField)
+	}
+	return nil
+}
+
+// validateLatest defaults latest for the jobs and aggregate queries, the only ones it
+// applies to, and refuses values other than LatestAny and LatestFinished.
+func (q *Query) validateLatest() error {
+	if q.QueryType != TypeJobs && q.QueryType != TypeAggregate {
+		return nil
+	}
+	switch q.Latest {
+	case "":
+		q.Latest = LatestAny
+	case LatestAny, LatestFinished:
+	default:
+		return Invalidf("latest %q is not known: use latest (the newest build, whatever its state) or latest-finished (the newest build that finished, succeeded or failed)", q.Latest)
 	}
 	return nil
 }
@@ -213,6 +249,21 @@ func (q *Query) validateArtifact() error {
 		return Invalidf("artifact query needs a path into the JSON, e.g. results.throughput (gjson syntax)")
 	}
 	return ValidatePath(q.Path)
+}
+
+// validateTags accepts "" or comma-separated TAG:VALUE pairs, both parts non-empty and
+// without spaces, as nixbuild.net's tags filter takes them.
+func validateTags(tags string) error {
+	if tags == "" {
+		return nil
+	}
+	for _, pair := range strings.Split(tags, ",") {
+		tag, value, ok := strings.Cut(pair, ":")
+		if !ok || tag == "" || value == "" || strings.ContainsFunc(pair, unicode.IsSpace) || hasControl(pair) {
+			return Invalidf("tags %q: use comma-separated TAG:VALUE pairs without spaces, e.g. branch:main,ci:nightly", tags)
+		}
+	}
+	return nil
 }
 
 func hasControl(s string) bool { return strings.ContainsFunc(s, unicode.IsControl) }

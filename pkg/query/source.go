@@ -7,11 +7,13 @@ import (
 )
 
 // JobRef names the builds of one job. For the store source only Job is used (a derivation
-// name or glob).
+// name or glob). Tags ("TAG:VALUE,...") narrow the builds where the source knows tags
+// (nixbuild.net); other sources ignore them.
 type JobRef struct {
 	Project string `json:"project"`
 	Jobset  string `json:"jobset"`
 	Job     string `json:"job"`
+	Tags    string `json:"tags,omitempty"`
 }
 
 // String renders the job as Hydra writes it: project:jobset:job.
@@ -39,6 +41,21 @@ type Build struct {
 	NixName   string
 	System    string
 	Cached    bool // outputs were already valid (Hydra: start = stop): duration 0, products copied
+	// Resources is what the build used, where the source measures it (nixbuild.net); else nil.
+	Resources *Resources
+}
+
+// Resources are the figures a builder measured for one build, and its own words for the
+// outcome (Status such as "out_of_memory", Message). The peaks are nil when not measured.
+type Resources struct {
+	Status           string
+	Message          string
+	QueueSeconds     float64
+	CPUSeconds       float64
+	CPUCount         int64
+	AllocatedBytes   int64
+	PeakMemoryBytes  *int64
+	PeakStorageBytes *int64
 }
 
 // Succeeded reports whether the build finished with status 0.
@@ -55,6 +72,7 @@ type Listing struct {
 type Origin struct {
 	Eval     int64
 	Revision string
+	Repo     string // where Revision lives: a flake reference or an input URI; "" if unknown
 }
 
 // MetricPoint is one value of a Hydra metric for one build.
@@ -118,7 +136,20 @@ type EvalSource interface {
 
 // JobSource is implemented by sources that can list the jobs of a jobset with their latest build.
 type JobSource interface {
-	Jobs(ctx context.Context, project, jobset string) ([]JobStatus, []string, error)
+	// Jobs lists the jobset's jobs with their newest build, or with finishedOnly their
+	// newest finished build (succeeded or failed); a job without one is left out.
+	Jobs(ctx context.Context, project, jobset string, finishedOnly bool) ([]JobStatus, []string, error)
+}
+
+// ConstituentSource is implemented by sources that know aggregate jobs (Hydra's
+// _hydraAggregate) and the builds they are made of.
+type ConstituentSource interface {
+	// LatestBuild returns the job's newest build, or with finishedOnly its newest finished
+	// one; an *InvalidError when the job has none.
+	LatestBuild(ctx context.Context, job JobRef, finishedOnly bool) (Build, []string, error)
+	// Constituents returns the constituent builds of an aggregate build (none when it is
+	// not an aggregate), with their times and the job each belongs to.
+	Constituents(ctx context.Context, aggregate Build) ([]Build, []string, error)
 }
 
 // ErrNoArtifact marks a build without the requested product (or whose product is gone).

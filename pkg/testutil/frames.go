@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,4 +62,18 @@ func Job(extra map[string]any) map[string]any {
 		q[k] = v
 	}
 	return q
+}
+
+// Column renders one field of a frame as text, one value per row, comma-separated.
+func Column(f *data.Frame, name string) string {
+	fl, _ := f.FieldByName(name)
+	if fl == nil {
+		return "<no field " + name + ">"
+	}
+	out := make([]string, fl.Len())
+	for i := range out {
+		v, _ := fl.ConcreteAt(i)
+		out[i] = fmt.Sprint(v)
+	}
+	return strings.Join(out, ",")
 }

@@ -22,6 +22,7 @@ type GenOptions struct {
 	FailFraction         float64       // evenly spread failed builds: buildstatus 1, no products or metrics
 	GCFraction           float64       // the oldest fraction of builds is garbage-collected
 	StringMetricsEvery   int           // every k-th build emits its metrics as JSON strings; default 3, <0 never
+	Repo                 string        // URI of the evals' git input "src"; default https://example.org/<project>.git
 }
 
 // DefaultGenEnd is the default GenOptions.End.
@@ -33,7 +34,10 @@ var DefaultGenEnd = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 // whose contents are in Files, and metrics "time" (s) and "maxresident" (KiB).
 func GenerateJob(s *Server, o GenOptions) []Build {
 	o = genDefaults(o)
-	uri := "https://example.org/" + o.Project + ".git"
+	uri := o.Repo
+	if uri == "" {
+		uri = "https://example.org/" + o.Project + ".git"
+	}
 	end, step := o.End.Unix(), int64(o.Interval/time.Second)
 	nGC := int(float64(o.N) * o.GCFraction)
 	out := make([]Build, o.N)

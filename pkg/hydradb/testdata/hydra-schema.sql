@@ -167,6 +167,12 @@ create table jobsetevalmembers (
     primary key (eval, build)
 );
 
+create table aggregateconstituents (
+    aggregate   integer not null references builds(id) on delete cascade,
+    constituent integer not null references builds(id) on delete cascade,
+    primary key (aggregate, constituent)
+);
+
 -- Hydra's indexes on these tables (names as in hydra.sql; Postgres folds them to lowercase).
 create index IndexBuildMetricsOnJobTimestamp on buildmetrics(project, jobset, job, timestamp desc);
 create index IndexBuildProducstOnBuildAndType on buildproducts(build, type);
