@@ -17,7 +17,12 @@ const (
 	SourceHydraDB = "hydradb"
 	SourceStore   = "store"
 	SourceIndex   = "index"
+	// SourceNixbuild reads nixbuild.net's HTTP API; the URL defaults to DefaultNixbuildURL.
+	SourceNixbuild = "nixbuild"
 )
+
+// DefaultNixbuildURL is nixbuild.net's API, used when source nixbuild has no URL.
+const DefaultNixbuildURL = "https://api.nixbuild.net"
 
 // Defaults applied when a setting is missing or zero.
 const (
@@ -50,6 +55,7 @@ type Settings struct {
 type Secrets struct {
 	HydraPassword    string
 	DatabasePassword string
+	NixbuildToken    string // secureJsonData nixbuildToken: a nixbuild.net API token (build:read)
 }
 
 // Load parses instance settings, applies defaults and validates them. The error says which
@@ -65,6 +71,7 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	out.Secrets = Secrets{
 		HydraPassword:    s.DecryptedSecureJSONData["hydraPassword"],
 		DatabasePassword: s.DecryptedSecureJSONData["databasePassword"],
+		NixbuildToken:    strings.TrimSpace(s.DecryptedSecureJSONData["nixbuildToken"]),
 	}
 	out.applyDefaults()
 	return out, out.Validate()
@@ -73,6 +80,9 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 func (s *Settings) applyDefaults() {
 	if s.Source == "" {
 		s.Source = SourceHydra
+	}
+	if s.Source == SourceNixbuild && s.URL == "" {
+		s.URL = DefaultNixbuildURL
 	}
 	if s.StoreDir == "" {
 		s.StoreDir = DefaultStoreDir
@@ -104,8 +114,12 @@ func (s *Settings) Validate() error {
 			return fmt.Errorf("source %q needs a PostgreSQL URL in the Database setting", s.Source)
 		}
 	case SourceStore:
+	case SourceNixbuild:
+		if err := s.validateNixbuild(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("unknown source %q: choose hydra, hydradb, store or index", s.Source)
+		return fmt.Errorf("unknown source %q: choose hydra, hydradb, store, index or nixbuild", s.Source)
 	}
 	if s.MaxConcurrency > 256 {
 		return fmt.Errorf("maxConcurrency %d is too high: use at most 256", s.MaxConcurrency)
@@ -126,6 +140,17 @@ func (s *Settings) validateURL() error {
 	}
 	if s.MaxConcurrency > 256 {
 		return fmt.Errorf("maxConcurrency %d is too high: use at most 256", s.MaxConcurrency)
+	}
+	return nil
+}
+
+func (s *Settings) validateNixbuild() error {
+	if s.Secrets.NixbuildToken == "" {
+		return fmt.Errorf("source nixbuild needs an API token (nixbuildToken): create one with `tokens create -p build:read` in the nixbuild.net shell")
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("the nixbuild.net API URL %q is not an http(s) base URL: leave it empty for %s", s.URL, DefaultNixbuildURL)
 	}
 	return nil
 }

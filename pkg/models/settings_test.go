@@ -51,3 +51,27 @@ func TestValidationSaysWhatToFix(t *testing.T) {
 		}
 	}
 }
+
+func TestNixbuildSettings(t *testing.T) {
+	s, err := Load(backend.DataSourceInstanceSettings{JSONData: []byte(`{"source":"nixbuild"}`),
+		DecryptedSecureJSONData: map[string]string{"nixbuildToken": " tok-1 "}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.URL != DefaultNixbuildURL || s.Secrets.NixbuildToken != "tok-1" {
+		t.Fatalf("nixbuild defaults: url %q, token read %v", s.URL, s.Secrets.NixbuildToken == "tok-1")
+	}
+	if out, _ := json.Marshal(s); strings.Contains(string(out), "tok-1") {
+		t.Fatalf("the token was serialised: %s", out)
+	}
+	for _, c := range []struct{ url, token, want string }{
+		{"", "", "tokens create -p build:read"},
+		{"api.nixbuild.net", "t", "not an http(s) base URL"},
+	} {
+		_, err := Load(backend.DataSourceInstanceSettings{URL: c.url, JSONData: []byte(`{"source":"nixbuild"}`),
+			DecryptedSecureJSONData: map[string]string{"nixbuildToken": c.token}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("url %q: got %v, want %q", c.url, err, c.want)
+		}
+	}
+}

@@ -66,15 +66,17 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgm
 		err = d.newStore(ctx, s)
 	case models.SourceIndex:
 		err = d.newIndex(ctx, s)
+	case models.SourceNixbuild:
+		err = d.newNixbuild(ctx, s)
 	default:
-		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra, hydradb, store or index", cfg.Source)
+		err = query.Invalidf("source %q is not available in this version of the plugin: use hydra, hydradb, store, index or nixbuild", cfg.Source)
 	}
 	if err != nil {
 		d.settingsErr = err
 		return d, nil
 	}
-	// the store and the index name a job by its name (or a glob) alone
-	fullJob := cfg.Source != models.SourceStore && cfg.Source != models.SourceIndex
+	// the store, the index and nixbuild.net name a job by its name (or a glob) alone
+	fullJob := cfg.Source != models.SourceStore && cfg.Source != models.SourceIndex && cfg.Source != models.SourceNixbuild
 	d.engine = query.NewEngine(d.src, d.cache, query.Options{Concurrency: cfg.MaxConcurrency, FullJob: fullJob})
 	return d, nil
 }

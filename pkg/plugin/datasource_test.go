@@ -47,9 +47,9 @@ func TestBadSettingsAreReportedByEveryQueryAndTheHealthCheck(t *testing.T) {
 	if h.Status != backend.HealthStatusError || !strings.Contains(h.Message, "Hydra URL is empty") {
 		t.Fatalf("health: %+v", h)
 	}
-	d = newInstance(t, "https://h", `{"source":"nixbuild"}`, nil)
+	d = newInstance(t, "https://h", `{"source":"jenkins"}`, nil)
 	h, _ = d.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
-	if h.Status != backend.HealthStatusError || !strings.Contains(h.Message, `unknown source "nixbuild"`) {
+	if h.Status != backend.HealthStatusError || !strings.Contains(h.Message, `unknown source "jenkins"`) {
 		t.Fatalf("unsupported source: %+v", h)
 	}
 }

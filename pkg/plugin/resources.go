@@ -46,6 +46,13 @@ func (d *Datasource) routes() http.Handler {
 		}
 		return d.catalog.ProductNames(r.Context(), job)
 	}))
+	mux.HandleFunc("GET /builds", d.handle(func(r *http.Request) (any, error) {
+		job, err := jobParams(r)
+		if err != nil {
+			return nil, err
+		}
+		return d.engine.RecentBuilds(r.Context(), job)
+	}))
 	mux.HandleFunc("GET /sample", d.handle(func(r *http.Request) (any, error) {
 		job, err := jobParams(r)
 		if err != nil {

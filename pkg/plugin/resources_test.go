@@ -53,6 +53,7 @@ func TestResourceAnswersAreGolden(t *testing.T) {
 		{"jobs", "jobs?project=bench&jobset=main", 200},
 		{"metrics", "metrics?project=bench&jobset=main&job=bench", 200},
 		{"products", "products?project=bench&jobset=main&job=bench", 200},
+		{"builds", "builds?project=bench&jobset=main&job=bench", 200},
 		{"sample", "sample?project=bench&jobset=main&job=bench&product=bench.json&path=results.throughput", 200},
 		{"sample-many", "sample?project=bench&jobset=main&job=bench&product=bench.json&path=benchmarks.%23.mean", 200},
 		{"sample-nomatch", "sample?project=bench&jobset=main&job=bench&product=bench.json&path=results.nothing", 200},

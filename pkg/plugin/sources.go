@@ -12,6 +12,7 @@ import (
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydra"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/hydradb"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/index"
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/nixbuild"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/nixstore"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
@@ -113,5 +114,21 @@ func (d *Datasource) newStore(_ context.Context, _ backend.DataSourceInstanceSet
 	}
 	d.src, d.catalog, d.health = src, src, src.Health
 	d.dispose = append(d.dispose, func() { _ = src.Close() })
+	return nil
+}
+
+// newNixbuild reads nixbuild.net's HTTP API with the datasource's token.
+func (d *Datasource) newNixbuild(ctx context.Context, s backend.DataSourceInstanceSettings) error {
+	hc, err := d.httpClient(ctx, s)
+	if err != nil {
+		return err
+	}
+	c, err := nixbuild.New(nixbuild.Options{BaseURL: d.settings.URL, Token: d.settings.Secrets.NixbuildToken, HTTP: hc,
+		MaxConcurrency: d.settings.MaxConcurrency, Timeout: d.timeout(), UserAgent: userAgent()})
+	if err != nil {
+		return err
+	}
+	src := nixbuild.NewSource(c, d.cache, nixbuild.SourceOptions{})
+	d.src, d.catalog, d.health = src, src, src.Health
 	return nil
 }

@@ -25,13 +25,13 @@ func (e *env) query(ctx context.Context, args []string) int {
 	var q query.Query
 	var src, url, database, user, storeDir, stateDir, from, to, format string
 	var limit int
-	fs.StringVar(&src, "source", "store", "where builds come from: store, index, hydra or hydradb")
+	fs.StringVar(&src, "source", "store", "where builds come from: store, index, hydra, hydradb or nixbuild (token from NIXBUILD_TOKEN)")
 	fs.StringVar(&url, "url", e.getenv("HYDRA_URL"), "Hydra base URL (hydra, hydradb)")
 	fs.StringVar(&user, "hydra-user", "", "Hydra user (password from HYDRA_PASSWORD)")
 	fs.StringVar(&database, "database", e.getenv("NIXCI_ARTIFACTS_DATABASE"), "PostgreSQL URL (index, hydradb; password from NIXCI_ARTIFACTS_DATABASE_PASSWORD or PGPASSWORD)")
 	fs.StringVar(&storeDir, "store-dir", e.orEnv("NIX_STORE_DIR", "/nix/store"), "Nix store (store, hydradb)")
 	fs.StringVar(&stateDir, "state-dir", e.orEnv("NIX_STATE_DIR", "/nix/var/nix"), "Nix state directory (store)")
-	fs.StringVar(&q.QueryType, "type", "artifact", "query type: artifact, metric, builds, evals or jobs")
+	fs.StringVar(&q.QueryType, "type", "artifact", "query type: artifact, metric, builds, evals, jobs, compare or aggregate")
 	fs.StringVar(&q.Project, "project", "", "project")
 	fs.StringVar(&q.Jobset, "jobset", "", "jobset")
 	fs.StringVar(&q.Job, "job", "", "job (store: a derivation name or glob such as mybench-*)")
@@ -39,6 +39,14 @@ func (e *env) query(ctx context.Context, args []string) int {
 	fs.StringVar(&q.Path, "path", "", "gjson path into the artifact, e.g. results.throughput")
 	fs.StringVar(&q.Metric, "metric", "", "metric name or glob (metric queries)")
 	fs.IntVar(&limit, "limit", 0, "at most this many builds, newest first (default 100)")
+	fs.BoolVar(&q.Regression, "regression", false, "artifact, metric: add the baseline, the change against it and a regression flag")
+	fs.IntVar(&q.BaselineBuilds, "baseline-builds", 0, "regression: median of this many earlier builds (default 10)")
+	threshold := fs.Float64("threshold", 5, "regression: percent of change in the bad direction that is a regression")
+	fs.StringVar(&q.Better, "better", "", "regression: lower (default) or higher is better")
+	fs.StringVar(&q.Base, "base", "", "compare: build id or commit revision to compare from")
+	fs.StringVar(&q.Target, "target", "", "compare: build id or revision to compare with (default: the newest succeeded build)")
+	fs.StringVar(&q.Latest, "latest", "", "jobs, aggregate: latest (default) or latest-finished")
+	fs.StringVar(&q.Tags, "tags", "", "nixbuild: TAG:VALUE pairs, comma-separated")
 	fs.StringVar(&q.TimeField, "time-field", "", "timestamp (default) or stoptime")
 	fs.StringVar(&from, "from", "now-30d", "start: now-30d, now-12h, RFC 3339 or Unix seconds")
 	fs.StringVar(&to, "to", "now", "end, as --from")
@@ -47,6 +55,7 @@ func (e *env) query(ctx context.Context, args []string) int {
 		return 2
 	}
 	q.Limit = query.Limit(limit)
+	q.Threshold = threshold
 	tr, err := timeRange(from, to, time.Now())
 	if err != nil {
 		e.logf("query: %v", err)
@@ -55,7 +64,8 @@ func (e *env) query(ctx context.Context, args []string) int {
 	jsonData, _ := json.Marshal(map[string]any{"source": src, "database": database, "hydraUser": user,
 		"storeDir": storeDir, "nixStateDir": stateDir})
 	settings := backend.DataSourceInstanceSettings{UID: "cli", Name: "nixci-artifacts query", URL: url, JSONData: jsonData,
-		DecryptedSecureJSONData: map[string]string{"hydraPassword": e.getenv("HYDRA_PASSWORD"), "databasePassword": e.password()}}
+		DecryptedSecureJSONData: map[string]string{"hydraPassword": e.getenv("HYDRA_PASSWORD"), "databasePassword": e.password(),
+			"nixbuildToken": e.getenv("NIXBUILD_TOKEN")}}
 	inst, err := plugin.New(ctx, settings)
 	if err != nil {
 		e.logf("query: %v", err)
