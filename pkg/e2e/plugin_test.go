@@ -73,8 +73,10 @@ func TestPluginOverGRPC(t *testing.T) {
 	if a.Meta == nil || !strings.Contains(a.Meta.ExecutedQueryString, srv.URL+"/api/latestbuilds") {
 		t.Errorf("ExecutedQueryString does not name the Hydra URL: %+v", a.Meta)
 	}
-	if links := a.Fields[1].Config.Links; len(links) != 1 || links[0].URL != srv.URL+"/build/${__data.fields.build}" {
-		t.Errorf("data link to the build page missing: %+v", links)
+	// the fake's evaluations take their source from example.org, no known forge: no commit link
+	if links := a.Fields[1].Config.Links; len(links) != 2 || links[0].URL != srv.URL+"/build/${__data.fields.build}" ||
+		links[1].URL != srv.URL+"/eval/${__data.fields.eval}" {
+		t.Errorf("data links to the build and eval pages missing: %+v", links)
 	}
 }
 
