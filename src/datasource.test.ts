@@ -51,6 +51,24 @@ describe('applyTemplateVariables', () => {
     expect(seenScopedVars.at(-1)).toBe(scopedVars);
   });
 
+  it("interpolates a compare query's builds and nixbuild.net's tags", () => {
+    const query: NixQuery = {
+      refId: 'A',
+      queryType: 'compare',
+      project: 'p',
+      jobset: 'j',
+      job: 'b',
+      base: '$jobset',
+      target: 'abc1234',
+      tags: 'branch:$jobset',
+    };
+    expect(makeDataSource().applyTemplateVariables(query, {})).toMatchObject({
+      base: 'trunk',
+      target: 'abc1234',
+      tags: 'branch:trunk',
+    });
+  });
+
   it('does not add fields the query did not have', () => {
     const result = makeDataSource().applyTemplateVariables({ refId: 'A', queryType: 'builds', job: 'x' }, {});
     expect(Object.keys(result).sort()).toEqual(['job', 'queryType', 'refId']);
@@ -78,6 +96,13 @@ describe('filterQuery', () => {
     ['evals of a jobset', { refId: 'A', queryType: 'evals', project: 'nixpkgs', jobset: 'trunk' }, true],
     ['jobs without a jobset', { refId: 'A', queryType: 'jobs', project: 'nixpkgs' }, false],
     ['a hidden query', { refId: 'A', queryType: 'builds', ...job, hide: true }, false],
+    ['compare without a base', { refId: 'A', queryType: 'compare', ...job }, false],
+    [
+      'compare with a base and no target (the newest)',
+      { refId: 'A', queryType: 'compare', ...job, base: '$base' },
+      true,
+    ],
+    ['aggregate', { refId: 'A', queryType: 'aggregate', ...job, latest: 'latest-finished' }, true],
   ])('hydra: %s', (_, query, expected) => {
     expect(hydra.filterQuery(query)).toBe(expected);
   });

@@ -70,4 +70,24 @@ describe('provisioning', () => {
       }
     }
   });
+
+  it('provisions an alert rule on the regression view of a provisioned dashboard panel', () => {
+    const { apiVersion, groups } = parse(read('provisioning/alerting/nixci-regressions.yaml'));
+    expect(apiVersion).toBe(1);
+    const [rule] = groups[0].rules;
+    const [query, reduce, threshold] = rule.data;
+    expect(query.datasourceUid).toBe(hydra.uid);
+    expect(query.model).toMatchObject({ queryType: 'metric', regression: true, better: 'lower' });
+    expect([reduce.datasourceUid, reduce.model.type, reduce.model.expression]).toEqual(['__expr__', 'reduce', 'A']);
+    expect([threshold.model.type, threshold.model.expression, rule.condition]).toEqual(['threshold', 'B', 'C']);
+
+    const dashboard = JSON.parse(read(`provisioning/dashboards/json/${rule.dashboardUid}.json`));
+    const panel = dashboard.panels.find((p: { id: number }) => p.id === rule.panelId);
+    expect(panel.targets[0]).toMatchObject({ queryType: 'metric', metric: query.model.metric, regression: true });
+    // the band and the markers are drawn from the fields the regression view adds
+    const names = panel.fieldConfig.overrides.map((o: { matcher: { options: string } }) => o.matcher.options);
+    for (const field of ['baseline', 'low', 'high', 'regressed']) {
+      expect(names).toContain(`${query.model.metric} ${field}`);
+    }
+  });
 });

@@ -41,6 +41,7 @@ export const RESOURCE_PARAMS: Record<ListResource, JobField[]> = {
   jobs: ['project', 'jobset'],
   metrics: ['project', 'jobset', 'job'],
   products: ['project', 'jobset', 'job'],
+  builds: ['project', 'jobset', 'job'],
 };
 
 /** The part of DataSourceWithBackend the client uses. */

@@ -23,6 +23,7 @@ describe('metricFindQuery', () => {
     ],
     ['metrics of a job', variable({ type: 'metrics', ...job }), 'metrics', job],
     ['products of a job', variable({ type: 'products', ...job }), 'products', job],
+    ['builds of a job', variable({ type: 'builds', ...job }), 'builds', job],
   ])('lists the %s as {text, value}', async (_, query, file, params) => {
     const { datasource, getResource } = goldenDataSource();
     const items = golden<Array<{ value: string; label?: string }>>(file);

@@ -164,4 +164,38 @@ describe('ConfigEditor', () => {
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(100)).toBe('100 bytes');
   });
+
+  it('asks a nixbuild source for the API token, and offers TLS settings', () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({ source: 'nixbuild' })} onOptionsChange={onOptionsChange} />);
+
+    expect(screen.getByLabelText('API URL')).toBeTruthy();
+    expect(screen.queryByLabelText('Database')).toBeNull();
+    fireEvent.change(screen.getByPlaceholderText('token'), { target: { value: 'biscuit' } });
+    const next: Settings = onOptionsChange.mock.calls[0][0];
+    expect(next.secureJsonData?.nixbuildToken).toBe('biscuit');
+    expect(screen.getByLabelText('Skip TLS verify')).toBeTruthy();
+  });
+
+  it('keeps TLS verification on until asked, and takes a CA certificate as a secret', () => {
+    const onOptionsChange = jest.fn();
+    const { rerender } = render(
+      <ConfigEditor options={settings({ source: 'hydra' })} onOptionsChange={onOptionsChange} />
+    );
+    expect(screen.queryByLabelText('CA certificate')).toBeNull();
+    fireEvent.click(screen.getByLabelText('With CA cert'));
+    const withCA: Settings = onOptionsChange.mock.calls[0][0];
+    expect(withCA.jsonData).toEqual({ source: 'hydra', tlsAuthWithCACert: true });
+
+    rerender(<ConfigEditor options={withCA} onOptionsChange={onOptionsChange} />);
+    fireEvent.change(screen.getByPlaceholderText('-----BEGIN CERTIFICATE-----'), { target: { value: 'PEM' } });
+    const next: Settings = onOptionsChange.mock.calls[1][0];
+    expect(next.secureJsonData?.tlsCACert).toBe('PEM');
+    expect(next.jsonData.tlsSkipVerify).toBeUndefined();
+  });
+
+  it('shows no TLS settings for database and store sources', () => {
+    render(<ConfigEditor options={settings({ source: 'hydradb' })} onOptionsChange={jest.fn()} />);
+    expect(screen.queryByLabelText('Skip TLS verify')).toBeNull();
+  });
 });

@@ -1,6 +1,6 @@
 import React, { ChangeEvent } from 'react';
 import { DataSourcePluginOptionsEditorProps, SelectableValue } from '@grafana/data';
-import { FieldSet, InlineField, Input, SecretInput, Select } from '@grafana/ui';
+import { FieldSet, InlineField, InlineSwitch, Input, SecretInput, SecretTextArea, Select } from '@grafana/ui';
 
 import { DEFAULT_SOURCE, NixDataSourceOptions, NixSecureJsonData, Source } from '../types';
 
@@ -14,6 +14,7 @@ const SOURCES: Array<SelectableValue<Source>> = [
   { value: 'hydradb', label: 'Hydra database', description: "Hydra's own PostgreSQL database" },
   { value: 'store', label: 'Nix store', description: 'The local /nix/store and Nix database' },
   { value: 'index', label: 'Build index', description: 'The index that `nixci-artifacts record` fills' },
+  { value: 'nixbuild', label: 'nixbuild.net', description: "Build figures from nixbuild.net's API" },
 ];
 
 const LABEL_WIDTH = 20;
@@ -46,13 +47,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       secureJsonData: { ...secureJsonData, [key]: '' },
     });
 
-  const secretInput = (key: Secret, label: string, tooltip: string) => (
+  const secretInput = (key: Secret, label: string, tooltip: string, placeholder = 'password') => (
     <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip} htmlFor={`config-${key}`}>
       <SecretInput
         id={`config-${key}`}
         isConfigured={Boolean(secureJsonFields[key])}
         value={secureJsonData[key] ?? ''}
-        placeholder="password"
+        placeholder={placeholder}
         width={INPUT_WIDTH}
         onChange={onSecret(key)}
         onReset={onResetSecret(key)}
@@ -87,7 +88,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     </InlineField>
   );
 
-  const usesUrl = source === 'hydra' || source === 'hydradb';
+  const usesUrl = source === 'hydra' || source === 'hydradb' || source === 'nixbuild';
+  const usesHttp = source === 'hydra' || source === 'nixbuild';
+  const urlLabel = source === 'nixbuild' ? 'API URL' : 'Hydra URL';
+  const urlTooltip = {
+    hydra: 'Base URL of the Hydra server',
+    hydradb: 'Used for build links and downloads',
+    nixbuild: "nixbuild.net's API; empty means https://api.nixbuild.net",
+  }[source as 'hydra' | 'hydradb' | 'nixbuild'];
   const usesDatabase = source === 'hydradb' || source === 'index';
 
   return (
@@ -105,16 +113,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </InlineField>
 
         {usesUrl && (
-          <InlineField
-            label="Hydra URL"
-            labelWidth={LABEL_WIDTH}
-            tooltip={source === 'hydra' ? 'Base URL of the Hydra server' : 'Used for build links and downloads'}
-            htmlFor="config-url"
-          >
+          <InlineField label={urlLabel} labelWidth={LABEL_WIDTH} tooltip={urlTooltip} htmlFor="config-url">
             <Input
               id="config-url"
               value={options.url ?? ''}
-              placeholder="https://hydra.nixos.org"
+              placeholder={source === 'nixbuild' ? 'https://api.nixbuild.net' : 'https://hydra.nixos.org'}
               width={INPUT_WIDTH}
               onChange={(event: ChangeEvent<HTMLInputElement>) =>
                 onOptionsChange({ ...options, url: event.target.value })
@@ -142,6 +145,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           </>
         )}
 
+        {source === 'nixbuild' &&
+          secretInput(
+            'nixbuildToken',
+            'API token',
+            'A nixbuild.net token with build:read (in the nixbuild.net shell: tokens create -p build:read)',
+            'token'
+          )}
+
         {source === 'store' && (
           <>
             {textInput('storeDir', 'Store directory', '/nix/store')}
@@ -149,6 +160,51 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           </>
         )}
       </FieldSet>
+
+      {usesHttp && (
+        <FieldSet label="TLS">
+          <InlineField
+            label="Skip TLS verify"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Accept any certificate. Only on a network you trust"
+            htmlFor="config-tlsSkipVerify"
+          >
+            <InlineSwitch
+              id="config-tlsSkipVerify"
+              value={Boolean(jsonData.tlsSkipVerify)}
+              onChange={(event) => setJsonData({ tlsSkipVerify: event.currentTarget.checked })}
+            />
+          </InlineField>
+          <InlineField
+            label="With CA cert"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Verify the server against this CA certificate (PEM), e.g. a private Hydra's own CA"
+            htmlFor="config-tlsAuthWithCACert"
+          >
+            <InlineSwitch
+              id="config-tlsAuthWithCACert"
+              value={Boolean(jsonData.tlsAuthWithCACert)}
+              onChange={(event) => setJsonData({ tlsAuthWithCACert: event.currentTarget.checked })}
+            />
+          </InlineField>
+          {jsonData.tlsAuthWithCACert && (
+            <InlineField label="CA certificate" labelWidth={LABEL_WIDTH} htmlFor="config-tlsCACert">
+              <SecretTextArea
+                id="config-tlsCACert"
+                isConfigured={Boolean(secureJsonFields.tlsCACert)}
+                value={secureJsonData.tlsCACert ?? ''}
+                placeholder="-----BEGIN CERTIFICATE-----"
+                cols={INPUT_WIDTH}
+                rows={5}
+                onChange={(event: ChangeEvent<HTMLTextAreaElement>) =>
+                  onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, tlsCACert: event.target.value } })
+                }
+                onReset={onResetSecret('tlsCACert')}
+              />
+            </InlineField>
+          )}
+        </FieldSet>
+      )}
 
       <FieldSet label="Limits">
         {numberInput('maxConcurrency', 'Max concurrency', 8, 'Downloads from the source in flight at once')}

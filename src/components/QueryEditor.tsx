@@ -16,6 +16,7 @@ import {
   requiredFields,
 } from '../types';
 import { PathPreview } from './PathPreview';
+import { CompareRow, LatestRow, RegressionRow, TagsRow } from './QueryOptions';
 import { ResourcePicker } from './ResourcePicker';
 
 type Props = QueryEditorProps<DataSource, NixQuery, NixDataSourceOptions>;
@@ -27,9 +28,11 @@ const FIELDS_BY_TYPE: Record<QueryType, TextField[]> = {
   builds: ['project', 'jobset', 'job'],
   evals: ['project', 'jobset'],
   jobs: ['project', 'jobset'],
+  compare: ['project', 'jobset', 'job', 'product', 'path', 'metric'],
+  aggregate: ['project', 'jobset', 'job'],
 };
 
-type PickedField = Exclude<TextField, 'path'>;
+type PickedField = Exclude<TextField, 'path' | 'base' | 'target' | 'tags'>;
 
 const PICKERS: Record<
   PickedField,
@@ -80,6 +83,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
   const fields = known ? FIELDS_BY_TYPE[queryType] : FIELDS_BY_TYPE.builds;
   const required = requiredFields(queryType, datasource.source);
   const usesTime = queryType === 'artifact' || queryType === 'metric' || queryType === 'builds';
+  const series = queryType === 'artifact' || queryType === 'metric';
   const client = datasource.resources;
   const refId = query.refId;
 
@@ -88,6 +92,8 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
     change(patch);
     onRunQuery();
   };
+
+  const rowProps = { query, change, changeAndRun, onRunQuery };
 
   const onPick = (field: PickedField) => (value: string | undefined) => {
     if (value === query[field]) {
@@ -128,7 +134,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
         fields={query}
         value={query[field]}
         onChange={onPick(field)}
-        autoSelect={ui.autoSelect}
+        autoSelect={queryType === 'compare' ? undefined : ui.autoSelect}
         placeholder={required.includes(field) ? ui.example : 'optional'}
         tooltip={ui.tooltip}
         width={field === 'product' || field === 'metric' ? 28 : 22}
@@ -170,7 +176,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
             />
           </InlineField>
         )}
-        {queryType !== 'jobs' && (
+        {queryType !== 'jobs' && queryType !== 'aggregate' && (
           <InlineField
             label="Limit"
             labelWidth={8}
@@ -195,9 +201,17 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
 
       <InlineFieldRow>{fields.filter(isJobField).map(picker)}</InlineFieldRow>
 
-      {queryType === 'metric' && <InlineFieldRow>{picker('metric')}</InlineFieldRow>}
+      {datasource.source === 'nixbuild' && usesTime && <TagsRow {...rowProps} />}
 
-      {queryType === 'artifact' && (
+      {(queryType === 'jobs' || queryType === 'aggregate') && <LatestRow {...rowProps} />}
+
+      {queryType === 'compare' && <CompareRow {...rowProps} />}
+
+      {(queryType === 'metric' || (queryType === 'compare' && !query.product)) && (
+        <InlineFieldRow>{picker('metric')}</InlineFieldRow>
+      )}
+
+      {(queryType === 'artifact' || queryType === 'compare') && (
         <>
           <InlineFieldRow>
             {picker('product')}
@@ -223,6 +237,8 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
           <PathPreview client={client} fields={query} onPickPath={(path) => changeAndRun({ path })} />
         </>
       )}
+
+      {series && <RegressionRow {...rowProps} />}
     </>
   );
 }

@@ -22,6 +22,7 @@ export const GOLDEN_REQUESTS: Array<{ file: string; path: string; params: Record
   { file: 'jobs', path: 'jobs', params: { project: 'bench', jobset: 'main' }, status: 200 },
   { file: 'metrics', path: 'metrics', params: job, status: 200 },
   { file: 'products', path: 'products', params: job, status: 200 },
+  { file: 'builds', path: 'builds', params: job, status: 200 },
   {
     file: 'sample',
     path: 'sample',
