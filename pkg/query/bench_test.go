@@ -98,3 +98,18 @@ func BenchmarkEngineWarmArtifact10k(b *testing.B) {
 func BenchmarkEngineWarmMetric10k(b *testing.B) {
 	benchQuery(b, map[string]any{"queryType": "metric", "job": "bench", "metric": "time"})
 }
+
+// The regression view's share: the same warm queries with a baseline of the previous 10
+// builds (a median per point), and a compare of two builds' artifacts.
+func BenchmarkEngineWarmArtifactRegression10k(b *testing.B) {
+	benchQuery(b, map[string]any{"queryType": "artifact", "job": "bench", "product": "bench.json", "path": "results.throughput",
+		"regression": true})
+}
+
+func BenchmarkEngineWarmMetricRegression10k(b *testing.B) {
+	benchQuery(b, map[string]any{"queryType": "metric", "job": "bench", "metric": "time", "regression": true})
+}
+
+func BenchmarkEngineWarmCompareArtifact(b *testing.B) {
+	benchQuery(b, map[string]any{"queryType": "compare", "job": "bench", "product": "bench.json", "base": "9000"})
+}

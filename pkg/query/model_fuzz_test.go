@@ -17,6 +17,13 @@ var parseSeeds = []string{
 	`{"queryType":"jobs","project":"p","jobset":"j","limit":""}`,
 	`{"queryType":"artifact","project":"p","jobset":"j","job":"x","product":"../x","path":"a.#(b"}`,
 	`{"limit":1e300}`,
+	`{"queryType":"metric","project":"p","jobset":"j","job":"x","metric":"t","regression":true,"baselineBuilds":3,"threshold":0,"better":"higher"}`,
+	`{"queryType":"artifact","project":"p","jobset":"j","job":"x","product":"b.json","path":"a","regression":true,"threshold":null}`,
+	`{"queryType":"compare","project":"p","jobset":"j","job":"x","base":"3f2a9c1","target":"12"}`,
+	`{"queryType":"compare","job":"x","base":"12","product":"b.json","path":"results"}`,
+	`{"queryType":"aggregate","project":"p","jobset":"j","job":"x","latest":"latest-finished"}`,
+	`{"queryType":"jobs","project":"p","jobset":"j","latest":"latest"}`,
+	`{"queryType":"builds","job":"x","tags":"branch:main,ci:yes"}`,
 	`[]`,
 }
 
@@ -50,9 +57,24 @@ func FuzzParse(f *testing.F) {
 			if q.Metric == "" {
 				t.Fatalf("metric query accepted without a metric: %+v", q)
 			}
+		case TypeCompare:
+			if q.Base == "" || ValidateBuildRef("base", q.Base) != nil {
+				t.Fatalf("compare query accepted without a valid base: %+v", q)
+			}
+		case TypeAggregate:
+			if q.Project == "" || q.Jobset == "" || q.Job == "" {
+				t.Fatalf("aggregate query accepted without its job: %+v", q)
+			}
 		case TypeBuilds, TypeEvals, TypeJobs:
 		default:
 			t.Fatalf("unknown query type %q accepted", q.QueryType)
+		}
+		if q.Regression && (q.BaselineBuilds < 1 || q.BaselineBuilds > 1000 || q.Threshold == nil ||
+			!(*q.Threshold >= 0 && *q.Threshold <= 1000) || (q.Better != BetterLower && q.Better != BetterHigher)) {
+			t.Fatalf("regression options accepted out of range: %+v", q)
+		}
+		if (q.QueryType == TypeJobs || q.QueryType == TypeAggregate) && q.Latest != LatestAny && q.Latest != LatestFinished {
+			t.Fatalf("latest %q accepted", q.Latest)
 		}
 		if q.Limit < 1 || q.Limit > MaxLimit {
 			t.Fatalf("limit %d out of range", q.Limit)
