@@ -92,7 +92,7 @@ func TestRecordedBuilds(t *testing.T) {
 	e := newRecordedEnv(t)
 	ctx := context.Background()
 	all := listing(t, e.src, query.JobRef{Job: "mybench-*"}, 10)
-	if got := fmt.Sprint(jobOf(all)); got != "[p:main:bench p:main:bench ::mybench-1 p:main:bench]" {
+	if got := fmt.Sprint(jobOf(all)); got != "[p:main:bench p:main:bench mybench-1 p:main:bench]" {
 		t.Fatalf("derivation glob: %s", got)
 	}
 	b3, b2, b0 := all.Builds[0], all.Builds[1], all.Builds[3]
@@ -260,7 +260,7 @@ func TestJournalUntrusted(t *testing.T) {
 	appendRaw(full[:40]) // being written
 
 	src, _ := st.source(10 * time.Millisecond)
-	if got := jobOf(listing(t, src, query.JobRef{Job: "*"}, 10)); fmt.Sprint(got) != "[::escape]" {
+	if got := jobOf(listing(t, src, query.JobRef{Job: "*"}, 10)); fmt.Sprint(got) != "[escape]" {
 		t.Fatalf("listing %v", got)
 	}
 	b := listing(t, src, query.JobRef{Job: "escape"}, 1).Builds[0]
@@ -277,7 +277,7 @@ func TestJournalUntrusted(t *testing.T) {
 	}
 	appendRaw(full[40:])
 	waitRefresh(src)
-	if got := jobOf(listing(t, src, query.JobRef{Job: "*"}, 10)); fmt.Sprint(got) != "[::later]" {
+	if got := jobOf(listing(t, src, query.JobRef{Job: "*"}, 10)); fmt.Sprint(got) != "[later]" {
 		t.Fatalf("after the line was completed: %v", got)
 	}
 
@@ -287,7 +287,7 @@ func TestJournalUntrusted(t *testing.T) {
 	}
 	appendRaw(line(testRecord(p, "fresh", t0, 1)))
 	waitRefresh(src)
-	if got := jobOf(listing(t, src, query.JobRef{Job: "*"}, 10)); fmt.Sprint(got) != "[::fresh]" {
+	if got := jobOf(listing(t, src, query.JobRef{Job: "*"}, 10)); fmt.Sprint(got) != "[fresh]" {
 		t.Fatalf("after the journal was replaced: %v", got)
 	}
 }

@@ -17,7 +17,14 @@ type JobRef struct {
 }
 
 // String renders the job as Hydra writes it: project:jobset:job.
-func (j JobRef) String() string { return j.Project + ":" + j.Jobset + ":" + j.Job }
+// A job named by its name alone (the store and nixbuild sources, builds recorded without
+// project and jobset) is just that name.
+func (j JobRef) String() string {
+	if j.Project == "" && j.Jobset == "" {
+		return j.Job
+	}
+	return j.Project + ":" + j.Jobset + ":" + j.Job
+}
 
 // Window bounds what a source returns: builds queued within [From, To], at most Limit of
 // them, newest first.
