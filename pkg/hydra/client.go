@@ -4,13 +4,10 @@ package hydra
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -20,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/httpfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -164,7 +162,7 @@ func (c *Client) once(ctx context.Context, path string, wantJSON bool, limit int
 	if resp.StatusCode != http.StatusOK {
 		return nil, nil, resp.StatusCode, c.statusError(path, resp)
 	}
-	if wantJSON && isHTML(resp.Header.Get("Content-Type")) {
+	if wantJSON && httpfail.IsHTML(resp.Header.Get("Content-Type")) {
 		return nil, nil, resp.StatusCode, &query.UpstreamError{HTTPStatus: http.StatusBadGateway, Msg: fmt.Sprintf(
 			"%s answered with an HTML page instead of JSON: check that the URL is a Hydra server's base URL", c.URL(path))}
 	}
@@ -196,11 +194,6 @@ func tooLarge(u string, size, limit int64) error {
 		"%s is %s bytes, over the datasource's limit of %d bytes (maxArtifactBytes): raise the limit or pick a smaller product", u, got, limit)}
 }
 
-func isHTML(ct string) bool {
-	mt, _, _ := mime.ParseMediaType(ct)
-	return mt == "text/html" || mt == "application/xhtml+xml"
-}
-
 // statusError reads Hydra's {"error": "..."} body and says what the status means.
 func (c *Client) statusError(path string, resp *http.Response) error {
 	var e struct {
@@ -209,7 +202,7 @@ func (c *Client) statusError(path string, resp *http.Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	detail := ""
 	if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-		detail = ": " + strings.TrimSuffix(truncate(c.redact(e.Error, resp.Request), 300), ".")
+		detail = ": " + strings.TrimSuffix(httpfail.Truncate(c.redact(e.Error, resp.Request), 300), ".")
 	}
 	u := c.URL(path)
 	err := &query.UpstreamError{HTTPStatus: resp.StatusCode}
@@ -230,7 +223,7 @@ func (c *Client) statusError(path string, resp *http.Response) error {
 // redact hides the password, the session cookie and any credential header of req in text
 // from Hydra: an error page may echo the request, and its text ends up in error messages.
 func (c *Client) redact(text string, req *http.Request) string {
-	secrets := []string{c.password, url.QueryEscape(c.password)}
+	secrets := []string{c.password}
 	if c.http.Jar != nil {
 		for _, ck := range c.http.Jar.Cookies(c.base) {
 			secrets = append(secrets, ck.Value)
@@ -242,12 +235,7 @@ func (c *Client) redact(text string, req *http.Request) string {
 		}
 		secrets = append(secrets, req.Header.Get("Authorization"), req.Header.Get("Proxy-Authorization"))
 	}
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			text = strings.ReplaceAll(text, s, "[redacted]")
-		}
-	}
-	return text
+	return httpfail.Redact(text, secrets...)
 }
 
 func (c *Client) transportError(ctx context.Context, path string, err error) error {
@@ -259,24 +247,7 @@ func (c *Client) transportError(ctx context.Context, path string, err error) err
 		return &query.UpstreamError{HTTPStatus: http.StatusGatewayTimeout, Err: err, Msg: fmt.Sprintf(
 			"Hydra did not answer %s within %s (timeoutSeconds): raise the timeout or check the server", u, c.timeout)}
 	}
-	msg := fmt.Sprintf("cannot reach Hydra at %s: %v", u, scrub(err))
-	var unknownCA x509.UnknownAuthorityError
-	var badName x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	if errors.As(err, &unknownCA) || errors.As(err, &badName) || errors.As(err, &invalid) || errors.As(err, &verify) {
-		msg += ". Give the server's CA certificate in the datasource's TLS settings (With CA Cert), or turn on Skip TLS certificate validation only if you trust the network"
-	}
-	return &query.UpstreamError{Err: err, Msg: msg}
-}
-
-// scrub drops the URL Go puts in transport errors; ours is already in the message.
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+	return &query.UpstreamError{Err: err, Msg: fmt.Sprintf("cannot reach Hydra at %s: %v%s", u, httpfail.Unwrap(err), httpfail.CertificateHint(err))}
 }
 
 // Probe asks for path without following redirects and reports the status and, for a

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/httpfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -43,7 +44,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	// A fraction is truncated; a value outside int64 is an error, not a wrapped number.
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || !(v >= -(1<<63) && v < 1<<63) {
-		return fmt.Errorf("expected an integer, got %s", truncate(string(b), 40))
+		return fmt.Errorf("expected an integer, got %s", httpfail.Truncate(string(b), 40))
 	}
 	*f = flexInt{V: int64(v), Set: true}
 	return nil
@@ -69,7 +70,7 @@ func (f *flexFloat) UnmarshalJSON(b []byte) error {
 	}
 	v, ok := query.ParseFloat(s)
 	if !ok {
-		return fmt.Errorf("expected a number, got %s", truncate(string(b), 40))
+		return fmt.Errorf("expected a number, got %s", httpfail.Truncate(string(b), 40))
 	}
 	*f = flexFloat{V: v, Set: true}
 	return nil
@@ -166,11 +167,4 @@ type apiJobset struct {
 	NixExprInput string  `json:"nixexprinput"`
 	Type         flexInt `json:"type"`
 	Flake        string  `json:"flake"`
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/httpfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -113,7 +114,7 @@ func (c *Client) get(ctx context.Context, u string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.statusError(u, resp)
 	}
-	if isHTML(resp.Header.Get("Content-Type")) {
+	if httpfail.IsHTML(resp.Header.Get("Content-Type")) {
 		return nil, notAPI(u, "it answered with an HTML page")
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))

@@ -2,17 +2,14 @@ package nixbuild
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
+	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/httpfail"
 	"github.com/nixci-artifacts/nixci-artifacts-datasource/pkg/query"
 )
 
@@ -25,7 +22,7 @@ func (c *Client) statusError(u string, resp *http.Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	detail := ""
 	if d := c.redact(errorText(raw)); d != "" {
-		detail = ": " + truncate(d, 300)
+		detail = ": " + httpfail.Truncate(d, 300)
 	}
 	err := &query.UpstreamError{HTTPStatus: resp.StatusCode}
 	switch code := resp.StatusCode; {
@@ -76,38 +73,9 @@ func (c *Client) transportError(ctx context.Context, u string, err error) error 
 		return &query.UpstreamError{HTTPStatus: http.StatusGatewayTimeout, Err: err, Msg: fmt.Sprintf(
 			"nixbuild.net did not answer %s within %s (timeoutSeconds): raise the timeout or retry later", u, c.timeout)}
 	}
-	var ue *url.Error
-	inner := err
-	if errors.As(err, &ue) {
-		inner = ue.Err
-	}
-	msg := fmt.Sprintf("cannot reach nixbuild.net at %s: %s", u, c.redact(inner.Error()))
-	var unknownCA x509.UnknownAuthorityError
-	var verify *tls.CertificateVerificationError
-	if errors.As(err, &unknownCA) || errors.As(err, &verify) {
-		msg += ". Give the server's CA certificate in the datasource's TLS settings"
-	}
-	return &query.UpstreamError{Msg: msg}
+	return &query.UpstreamError{Msg: fmt.Sprintf("cannot reach nixbuild.net at %s: %s%s", u,
+		c.redact(httpfail.Unwrap(err).Error()), httpfail.CertificateHint(err))}
 }
 
 // redact hides the token in text from the server or the transport.
-func (c *Client) redact(text string) string {
-	for _, s := range []string{c.token, url.QueryEscape(c.token)} {
-		if len(s) >= 4 {
-			text = strings.ReplaceAll(text, s, "[redacted]")
-		}
-	}
-	return text
-}
-
-func isHTML(ct string) bool {
-	mt, _, _ := mime.ParseMediaType(ct)
-	return mt == "text/html" || mt == "application/xhtml+xml"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func (c *Client) redact(text string) string { return httpfail.Redact(text, c.token) }

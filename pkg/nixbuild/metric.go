@@ -17,7 +17,10 @@ type metric struct {
 // metrics are the series a metric query can plot, in MetricNames' order.
 var metrics = []metric{
 	{"duration", "s", func(b query.Build) (float64, bool) {
-		return b.Stop.Sub(b.Start).Seconds(), !b.Start.IsZero() && !b.Stop.IsZero()
+		if d := b.Duration(); d != nil {
+			return *d, true
+		}
+		return 0, false
 	}},
 	{"queue_time", "s", func(b query.Build) (float64, bool) { return b.Resources.QueueSeconds, true }},
 	{"cpu_seconds", "s", func(b query.Build) (float64, bool) { return b.Resources.CPUSeconds, true }},

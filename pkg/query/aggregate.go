@@ -62,19 +62,12 @@ func (fc *frameCtx) constituentsFrame(name string, bs []Build) *data.Frame {
 	for i, b := range bs {
 		jobs[i], ids[i], status[i], finished[i] = b.Job.Job, b.ID, StatusText(b), b.Finished
 		systems[i], names[i] = b.System, b.NixName
-		if b.Finished {
-			c := int64(b.Status)
-			code[i] = &c
-		}
+		code[i], duration[i] = b.StatusCode(), b.Duration()
 		if !b.Start.IsZero() {
 			start[i] = &bs[i].Start
 		}
 		if !b.Stop.IsZero() {
 			stop[i] = &bs[i].Stop
-		}
-		if !b.Start.IsZero() && !b.Stop.IsZero() {
-			d := b.Stop.Sub(b.Start).Seconds()
-			duration[i] = &d
 		}
 	}
 	build := data.NewField("build", nil, ids)

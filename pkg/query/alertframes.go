@@ -20,12 +20,7 @@ func alertBuildsFrame(job JobRef, bs []Build, timeField string) *data.Frame {
 	duration := make([]*float64, n)
 	status := make([]*float64, n)
 	for i, b := range bs {
-		times[i] = timeOf(b, timeField)
-		if !b.Start.IsZero() && !b.Stop.IsZero() {
-			d := b.Stop.Sub(b.Start).Seconds()
-			duration[i] = &d
-		}
-		status[i] = statusNumber(b)
+		times[i], duration[i], status[i] = timeOf(b, timeField), b.Duration(), statusNumber(b)
 	}
 	labels := func(field string) data.Labels { return data.Labels{"job": job.String(), "field": field} }
 	return data.NewFrame(job.String(),
@@ -44,11 +39,12 @@ func alertStatusTable(name string, jobs []string, builds []Build) *data.Frame {
 	return data.NewFrame(name, data.NewField("job", nil, jobs), data.NewField("statusCode", nil, status))
 }
 
-// statusNumber is a finished build's status code as a number; nil while it is unfinished.
+// statusNumber is StatusCode as the float alert rules read.
 func statusNumber(b Build) *float64 {
-	if !b.Finished {
+	c := b.StatusCode()
+	if c == nil {
 		return nil
 	}
-	v := float64(b.Status)
+	v := float64(*c)
 	return &v
 }

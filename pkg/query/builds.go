@@ -50,14 +50,7 @@ func (fc *frameCtx) buildsFrame(name string, bs []Build, timeField string) *data
 	for i, b := range bs {
 		times[i], status[i], group[i], ids[i] = timeOf(b, timeField), StatusText(b), StatusGroup(b), b.ID
 		systems[i], names[i], cached[i] = b.System, b.NixName, b.Cached
-		if b.Finished {
-			c := int64(b.Status)
-			code[i] = &c
-		}
-		if !b.Start.IsZero() && !b.Stop.IsZero() {
-			d := b.Stop.Sub(b.Start).Seconds()
-			duration[i] = &d
-		}
+		code[i], duration[i] = b.StatusCode(), b.Duration()
 	}
 	evals, revs := fc.originColumns(ids)
 	build := data.NewField("build", nil, ids)

@@ -61,9 +61,7 @@ func (fc *frameCtx) seriesFrame(s series) *data.Frame {
 	case s.reg != nil && fc.fromAlert:
 		// an alert rule's reduce and threshold run over every number it gets: the regression
 		// flag alone, so "last > 0" fires on a flagged newest build and on nothing else
-		flag := regressionFields(s, labels, value.Config.Unit)[regressionFlagField]
-		flag.Config = nil
-		frame.Fields = []*data.Field{frame.Fields[0], flag}
+		frame.Fields = []*data.Field{frame.Fields[0], regressionFlag(s, labels)}
 	case s.reg != nil:
 		frame.Fields = append(frame.Fields, regressionFields(s, labels, value.Config.Unit)...)
 	}

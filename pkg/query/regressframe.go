@@ -111,19 +111,16 @@ func (fc *frameCtx) regressAll(list []series, o RegressOptions, shown buildSet) 
 	return out
 }
 
-// regressionFlagField is the index of the 0/1 flag among regressionFields.
-const regressionFlagField = 4
+// regressionColumn is one column the regression option adds after value.
+type regressionColumn struct {
+	name string
+	vals []*float64
+	unit string
+}
 
-// regressionFields are the columns the regression option adds after value. Each carries
-// value's labels plus field=<its name>, so that every number of the frame has its own
-// label set, as alert rules need.
-func regressionFields(s series, valueLabels data.Labels, unit string) []*data.Field {
-	r := s.reg
-	cols := []struct {
-		name string
-		vals []*float64
-		unit string
-	}{
+// regressionColumns are the columns the option adds, in order; unit is the value's.
+func regressionColumns(r *Regression, unit string) []regressionColumn {
+	return []regressionColumn{
 		{"baseline", r.Baseline, unit},
 		{"low", r.Low, unit},
 		{"high", r.High, unit},
@@ -131,17 +128,31 @@ func regressionFields(s series, valueLabels data.Labels, unit string) []*data.Fi
 		{"regression", r.Flag, ""},
 		{"regressed", r.Marker, unit},
 	}
-	out := make([]*data.Field, 0, len(cols))
-	for _, c := range cols {
-		labels := make(data.Labels, len(valueLabels)+1)
-		for k, v := range valueLabels {
-			labels[k] = v
-		}
-		labels["field"] = c.name
-		out = append(out, data.NewField(c.name, labels, c.vals).SetConfig(&data.FieldConfig{
-			DisplayNameFromDS: s.name + " " + c.name,
-			Unit:              c.unit,
-		}))
+}
+
+// regressionField is one added column as a field: value's labels plus field=<its name>, so
+// that every number of the frame has its own label set, as alert rules need.
+func regressionField(valueLabels data.Labels, c regressionColumn) *data.Field {
+	labels := make(data.Labels, len(valueLabels)+1)
+	for k, v := range valueLabels {
+		labels[k] = v
+	}
+	labels["field"] = c.name
+	return data.NewField(c.name, labels, c.vals)
+}
+
+// regressionFields are the columns the regression option adds after value, each displayed
+// as "<series> <column>".
+func regressionFields(s series, valueLabels data.Labels, unit string) []*data.Field {
+	cols := regressionColumns(s.reg, unit)
+	out := make([]*data.Field, len(cols))
+	for i, c := range cols {
+		out[i] = regressionField(valueLabels, c).SetConfig(&data.FieldConfig{DisplayNameFromDS: s.name + " " + c.name, Unit: c.unit})
 	}
 	return out
+}
+
+// regressionFlag is the 0/1 regression column alone, for alert rules.
+func regressionFlag(s series, valueLabels data.Labels) *data.Field {
+	return regressionField(valueLabels, regressionColumn{"regression", s.reg.Flag, ""})
 }

@@ -68,6 +68,24 @@ type Resources struct {
 // Succeeded reports whether the build finished with status 0.
 func (b Build) Succeeded() bool { return b.Finished && b.Status == 0 }
 
+// Duration is how long the build ran in seconds; nil unless both its start and stop are known.
+func (b Build) Duration() *float64 {
+	if b.Start.IsZero() || b.Stop.IsZero() {
+		return nil
+	}
+	d := b.Stop.Sub(b.Start).Seconds()
+	return &d
+}
+
+// StatusCode is the finished build's status; nil while it is unfinished.
+func (b Build) StatusCode() *int64 {
+	if !b.Finished {
+		return nil
+	}
+	c := int64(b.Status)
+	return &c
+}
+
 // Listing is a page of builds, newest first.
 type Listing struct {
 	Builds    []Build
